@@ -1,0 +1,83 @@
+package dev.portcullis.cli;
+
+import dev.portcullis.config.ConfigException;
+import dev.portcullis.config.ConfigLoader;
+import dev.portcullis.config.PortcullisConfig;
+import dev.portcullis.config.Problem;
+import dev.portcullis.gateway.Gateway;
+import io.vertx.core.Vertx;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code portcullis serve}: runs the gateway until stopped. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Run Portcullis with a configuration file until stopped (Ctrl-C or SIGTERM).")
+final class ServeCommand implements Callable<Integer> {
+
+  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
+      description = "The configuration file.")
+  Path config;
+
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PortcullisConfig loaded;
+    try {
+      loaded = new ConfigLoader().load(config);
+    } catch (ConfigException e) {
+      e.problems().stream().map(Problem::toString).forEach(spec.commandLine().getErr()::println);
+      return 1;
+    }
+    return run(loaded, spec.commandLine().getErr(), null);
+  }
+
+  /**
+   * Starts the gateway and blocks until the JVM is asked to stop.
+   *
+   * @param banner printed once the server listens; null for none
+   */
+  static int run(PortcullisConfig config, PrintWriter err, String banner)
+      throws InterruptedException {
+    Vertx vertx = Vertx.vertx();
+    PrintStream console = System.out;
+    Gateway gateway;
+    try {
+      gateway = Gateway.start(vertx, config, Gateway.Options.defaults(console)).await();
+    } catch (Exception e) {
+      err.println("portcullis: cannot start: " + describe(e));
+      vertx.close();
+      return 2;
+    }
+    if (banner != null) {
+      console.println(banner);
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        gateway.close().compose(v -> vertx.close()).await();
+      } catch (Exception ignored) {
+        // Stopping anyway; nothing useful can be done with a failure here.
+      }
+      stopped.countDown();
+    }, "portcullis-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  private static String describe(Throwable e) {
+    StringBuilder out = new StringBuilder(String.valueOf(e.getMessage()));
+    for (Throwable cause = e.getCause(); cause != null && cause != e; cause = cause.getCause()) {
+      out.append(": ").append(cause.getMessage());
+      e = cause;
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,246 @@
+package dev.portcullis.gateway;
+
+import dev.portcullis.audit.Audit;
+import dev.portcullis.policy.Application;
+import dev.portcullis.policy.Decision;
+import dev.portcullis.policy.Subject;
+import dev.portcullis.proxy.ForwardedRequest;
+import dev.portcullis.proxy.Forwarder;
+import dev.portcullis.session.Cookies;
+import dev.portcullis.session.SessionClaims;
+import dev.portcullis.session.TokenUse;
+import dev.portcullis.store.Store;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Requests to an application's host: the reserved {@code /.portcullis/} endpoints, and for
+ * everything else the gate: authenticate from the app cookie, decide, then forward or refuse.
+ *
+ * <p>The order matters: identity comes only from a verified, unrevoked app token (never from a
+ * client header); the decision sees that identity and the client address; only an allowed
+ * request is forwarded, with client-sent identity headers removed before Portcullis's are set.
+ */
+final class AppHost {
+  static final String RESERVED = "/.portcullis/";
+  static final String CALLBACK = RESERVED + "callback";
+  private static final Logger LOG = LoggerFactory.getLogger(AppHost.class);
+
+  private final Services services;
+  private final Supplier<Settings> settings;
+  private final IntSupplier whoamiPort;
+
+  AppHost(Services services, Supplier<Settings> settings, IntSupplier whoamiPort) {
+    this.services = services;
+    this.settings = settings;
+    this.whoamiPort = whoamiPort;
+  }
+
+  void handle(HttpServerRequest request, Application app, String requestId) {
+    Settings s = settings.get();
+    String path = request.path();
+    if (path.startsWith(RESERVED)) {
+      reserved(request, app, requestId, s, path.substring(RESERVED.length()));
+      return;
+    }
+    ClientAddress.Resolved client = s.clientAddress().resolve(request);
+    Optional<SessionClaims> session = appSession(request, app, s);
+    Subject subject = session.map(c -> new Subject(c.email(), c.idp(), client.client()))
+        .orElseGet(() -> Subject.anonymous(client.client()));
+    Decision decision = services.engine().decide(app, subject);
+    AccessLog.decision(requestId, app.name(), request, path, subject.email(),
+        client.forwardedFor(), decision);
+
+    if (decision.allowed() && session.isPresent()) {
+      forward(request, app, requestId, s, session.get(), client);
+    } else if (!subject.signedIn()) {
+      services.responses().unauthenticated(request, requestId,
+          AuthDomain.loginUrl(s, originalUrl(request, s)));
+    } else {
+      services.responses().denied(request, requestId, app.name(), subject.email(),
+          decision.reason(), decision.summary(), s.applicationUrl(app) + ".portcullis/logout");
+    }
+  }
+
+  private void forward(HttpServerRequest request, Application app, String requestId, Settings s,
+      SessionClaims session, ClientAddress.Resolved client) {
+    Map<String, String> identity = new LinkedHashMap<>();
+    identity.put("X-Portcullis-Email", session.email());
+    identity.put("X-Portcullis-User", session.userId());
+    identity.put("X-Portcullis-Jwt-Assertion", services.tokens().assertion(session, app.name()));
+    String proto = s.config().auth().url().getScheme();
+    String host = request.getHeader("Host");
+    ForwardedRequest extra = new ForwardedRequest(requestId, identity, client.forwardedFor(),
+        proto, host == null ? app.host() : host);
+    String query = request.query();
+    String pathAndQuery = request.path() + (query == null ? "" : "?" + query);
+    services.forwarder().forward(request, upstreamOf(app), pathAndQuery, extra)
+        .onFailure(failure -> {
+          Forwarder.UpstreamException upstream = failure instanceof Forwarder.UpstreamException u
+              ? u : null;
+          LOG.atWarn().setMessage("upstream failed").addKeyValue("request_id", requestId)
+              .addKeyValue("app", app.name())
+              .addKeyValue("failure", upstream == null ? "error" : upstream.getMessage())
+              .addKeyValue("cause", String.valueOf(failure.getCause() == null ? failure
+                  : failure.getCause()))
+              .log();
+          if (!request.response().headWritten()) {
+            services.responses().upstreamFailed(request, requestId, upstream == null
+                ? dev.portcullis.proxy.UpstreamFailure.UNREACHABLE : upstream.failure());
+          }
+        });
+  }
+
+  private URI upstreamOf(Application app) {
+    if (app.upstream().getScheme().equals("builtin")) {
+      return URI.create("http://127.0.0.1:" + whoamiPort.getAsInt());
+    }
+    return app.upstream();
+  }
+
+  // ---- /.portcullis/*
+
+  private void reserved(HttpServerRequest request, Application app, String requestId,
+      Settings s, String endpoint) {
+    boolean read = request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD;
+    if (!read) {
+      services.responses().problem(request, 405, "method-not-allowed", "Method not allowed",
+          "Use GET.", requestId);
+      return;
+    }
+    switch (endpoint) {
+      case "callback" -> callback(request, app, requestId, s);
+      case "logout" -> logout(request, app, requestId, s);
+      case "identity" -> identity(request, app, requestId, s);
+      case "certs" -> request.response().putHeader("Content-Type", "application/json")
+          .putHeader("Cache-Control", "public, max-age=300").end(services.keys().jwksJson());
+      default -> services.responses().notFound(request, requestId,
+          "There is nothing at this address.");
+    }
+  }
+
+  /** Trades a one-use code from the auth domain for this host's app cookie. */
+  private void callback(HttpServerRequest request, Application app, String requestId,
+      Settings s) {
+    String code = request.getParam("code");
+    if (code == null || code.isEmpty() || code.length() > 128) {
+      expiredHandoff(request, app, requestId, s);
+      return;
+    }
+    String hash = services.codes().hash("handoff", code);
+    services.blocking(() -> {
+      Instant now = services.clock().instant();
+      Optional<Store.HandoffRecord> handoff = services.store().takeHandoff(hash)
+          .filter(h -> h.application().equals(app.name()) && h.expiresAt().isAfter(now));
+      if (handoff.isEmpty()) {
+        return Optional.<Handoff>empty();
+      }
+      return services.store().session(handoff.get().sid())
+          .filter(r -> r.revokedAt() == null && r.expiresAt().isAfter(now))
+          .map(r -> new Handoff(new SessionClaims(r.sid(), r.userId(), r.email(), r.idp(),
+              r.createdAt(), r.expiresAt()), handoff.get().targetPath()));
+    }).onSuccess(found -> {
+      if (found.isEmpty() || services.revocations().isRevoked(found.get().session().sid())) {
+        expiredHandoff(request, app, requestId, s);
+        return;
+      }
+      SessionClaims session = found.get().session();
+      Instant now = services.clock().instant();
+      Duration lifetime = app.sessionDuration() != null ? app.sessionDuration()
+          : s.config().auth().sessionDuration();
+      Instant expiresAt = now.plus(lifetime).isBefore(session.expiresAt()) ? now.plus(lifetime)
+          : session.expiresAt();
+      String token = services.tokens().issue(TokenUse.APP, app.name(), session, expiresAt);
+      request.response().addCookie(s.cookies().create(Cookies.APP, token, expiresAt, now));
+      services.responses().redirect(request, found.get().targetPath());
+    }).onFailure(e -> {
+      LOG.atError().setMessage("callback failed").addKeyValue("request_id", requestId)
+          .setCause(e).log();
+      services.responses().internalError(request, requestId);
+    });
+  }
+
+  private record Handoff(SessionClaims session, String targetPath) {}
+
+  private void expiredHandoff(HttpServerRequest request, Application app, String requestId,
+      Settings s) {
+    if (Responses.wantsHtml(request)) {
+      services.responses().html(request, 400, services.pages().message("Sign-in link expired",
+          "This sign-in link has expired or was already used.", s.applicationUrl(app),
+          "Open " + app.name() + " again", requestId));
+    } else {
+      services.responses().badRequest(request, requestId, "sign-in code expired or used");
+    }
+  }
+
+  /** Ends the session everywhere and clears this host's cookie. */
+  private void logout(HttpServerRequest request, Application app, String requestId,
+      Settings s) {
+    Optional<SessionClaims> session = appSession(request, app, s);
+    request.response().addCookie(s.cookies().expired(Cookies.APP));
+    if (session.isEmpty()) {
+      services.responses().redirect(request, s.authUrl("/logout"));
+      return;
+    }
+    SessionClaims claims = session.get();
+    services.blocking(() -> {
+      services.revocations().revoke(claims.sid(), claims.expiresAt());
+      return null;
+    }).onSuccess(v -> {
+      Audit.event("logout").addKeyValue("email", claims.email()).addKeyValue("sid", claims.sid())
+          .addKeyValue("app", app.name()).addKeyValue("request_id", requestId).log();
+      services.responses().redirect(request, s.authUrl("/logout"));
+    }).onFailure(e -> {
+      LOG.atError().setMessage("logout failed").addKeyValue("request_id", requestId)
+          .setCause(e).log();
+      services.responses().internalError(request, requestId);
+    });
+  }
+
+  private void identity(HttpServerRequest request, Application app, String requestId,
+      Settings s) {
+    Optional<SessionClaims> session = appSession(request, app, s);
+    if (session.isEmpty()) {
+      services.responses().json(request, 401, new JsonObject().put("error",
+          "user-unauthenticated").put("message", "sign in required")
+          .put("request_id", requestId));
+      return;
+    }
+    SessionClaims c = session.get();
+    services.responses().json(request, 200, new JsonObject().put("email", c.email())
+        .put("user", c.userId()).put("idp", c.idp()).put("application", app.name())
+        .put("session_expires_at", c.expiresAt().toString()));
+  }
+
+  // ---- helpers
+
+  private Optional<SessionClaims> appSession(HttpServerRequest request, Application app,
+      Settings s) {
+    Cookie cookie = request.getCookie(Cookies.APP);
+    if (cookie == null) {
+      return Optional.empty();
+    }
+    return services.tokens().verify(cookie.getValue(), TokenUse.APP, app.name())
+        .filter(c -> !services.revocations().isRevoked(c.sid()));
+  }
+
+  /** The URL the browser asked for, to come back to after login. */
+  private static String originalUrl(HttpServerRequest request, Settings s) {
+    String host = request.getHeader("Host");
+    String query = request.query();
+    return s.config().auth().url().getScheme() + "://" + host + request.path()
+        + (query == null ? "" : "?" + query);
+  }
+}

@@ -1,0 +1,213 @@
+package dev.portcullis.gateway;
+
+import dev.portcullis.config.PortcullisConfig;
+import dev.portcullis.config.PortcullisConfig.Delivery;
+import dev.portcullis.identity.ConsoleOutbox;
+import dev.portcullis.identity.OneTimePins;
+import dev.portcullis.identity.PinMailer;
+import dev.portcullis.identity.SmtpPinMailer;
+import dev.portcullis.policy.Applications;
+import dev.portcullis.policy.PolicyEngine;
+import dev.portcullis.proxy.Forwarder;
+import dev.portcullis.proxy.WhoamiUpstream;
+import dev.portcullis.session.Hmac;
+import dev.portcullis.session.KeyRing;
+import dev.portcullis.session.KeySealer;
+import dev.portcullis.session.Revocations;
+import dev.portcullis.session.Tokens;
+import dev.portcullis.store.DataDirectory;
+import dev.portcullis.store.JdbcStore;
+import dev.portcullis.store.Store;
+import dev.portcullis.web.Pages;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Portcullis: the HTTP server, the store and the timers that keep revocations current.
+ *
+ * <p>Start-up order: the data directory and store come first (a store that cannot be opened or
+ * a key that cannot be unsealed stops the start before anything listens), then the built-in
+ * upstream when an application names it, then the listener. Requests are dispatched by host:
+ * the auth domain's host goes to {@link AuthDomain}, an application's host to {@link AppHost},
+ * anything else gets 404.
+ */
+public final class Gateway {
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+  /** How often revocations made by other processes are picked up from the store. */
+  private static final Duration REVOCATION_REFRESH = Duration.ofSeconds(2);
+  /** How often expired PINs and handoff codes are deleted. */
+  private static final Duration PURGE_INTERVAL = Duration.ofMinutes(10);
+  /** PIN requests per address per window; a person retrying a few times stays well inside. */
+  public static final int PINS_PER_EMAIL = 5;
+  /** PIN requests per client address per window; an office behind one NAT address fits. */
+  public static final int PINS_PER_CLIENT = 30;
+  public static final Duration PIN_WINDOW = Duration.ofMinutes(15);
+
+  private final Vertx vertx;
+  private final Services services;
+  private final AtomicReference<Settings> settings;
+  private final HttpServer server;
+  private final WhoamiUpstream whoami;
+  private final long[] timers;
+
+  private Gateway(Vertx vertx, Services services, AtomicReference<Settings> settings,
+      HttpServer server, WhoamiUpstream whoami, long[] timers) {
+    this.vertx = vertx;
+    this.services = services;
+    this.settings = settings;
+    this.server = server;
+    this.whoami = whoami;
+    this.timers = timers;
+  }
+
+  /**
+   * Options for a start.
+   *
+   * @param clock the time source for tokens, PINs and codes; tests pass a controllable one
+   * @param console where {@code delivery: console} PINs and the demo banner are printed
+   */
+  public record Options(Clock clock, PrintStream console) {
+    public static Options defaults(PrintStream console) {
+      return new Options(Clock.systemUTC(), console);
+    }
+  }
+
+  /**
+   * Opens the store, loads or creates the signing key and starts listening. The future fails
+   * when the store, the key or the listener cannot be had; nothing is left running then.
+   */
+  public static Future<Gateway> start(Vertx vertx, PortcullisConfig config, Options options) {
+    return vertx.executeBlocking(() -> openStore(config, options.clock()))
+        .compose(opened -> {
+          Future<WhoamiUpstream> whoami = usesWhoami(config)
+              ? WhoamiUpstream.start(vertx, new Pages()) : Future.succeededFuture(null);
+          return whoami.compose(w -> listen(vertx, config, options, opened, w))
+              .onFailure(e -> opened.store().close());
+        });
+  }
+
+  private record Opened(Store store, KeyRing keys, KeySealer sealer) {}
+
+  private static Opened openStore(PortcullisConfig config, Clock clock) throws Exception {
+    DataDirectory data = DataDirectory.prepare(config.dataDir());
+    KeySealer sealer = new KeySealer(data.masterKey());
+    Store store = JdbcStore.open(config.storeUrl());
+    try {
+      KeyRing keys = KeyRing.loadOrCreate(store, sealer, clock);
+      LOG.atInfo().setMessage("signing key loaded").addKeyValue("kid", keys.signingKid())
+          .addKeyValue("alg", "ES256").log();
+      return new Opened(store, keys, sealer);
+    } catch (Exception e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  private static boolean usesWhoami(PortcullisConfig config) {
+    return config.applications().stream()
+        .anyMatch(a -> a.upstream().getScheme().equals("builtin"));
+  }
+
+  private static Future<Gateway> listen(Vertx vertx, PortcullisConfig config, Options options,
+      Opened opened, WhoamiUpstream whoami) {
+    Clock clock = options.clock();
+    Settings initial = Settings.of(config);
+    AtomicReference<Settings> settings = new AtomicReference<>(initial);
+    Pages pages = new Pages();
+    Revocations revocations = new Revocations(opened.store(), clock);
+    revocations.refresh();
+    ConsoleOutbox outbox = new ConsoleOutbox(options.console(), clock);
+    PinMailer smtp = config.smtp().map(m -> (PinMailer) new SmtpPinMailer(vertx, m)).orElse(null);
+    Services services = new Services(vertx, clock, opened.store(), opened.keys(),
+        new Tokens(opened.keys(), clock, initial.issuer()), revocations,
+        new OneTimePins(opened.store(), new Hmac(opened.sealer().derive("pin")), clock),
+        new Hmac(opened.sealer().derive("code")), new Csrf(new Hmac(opened.sealer()
+            .derive("csrf"))), smtp, outbox,
+        new RateLimiter(PINS_PER_EMAIL, PIN_WINDOW, clock),
+        new RateLimiter(PINS_PER_CLIENT, PIN_WINDOW, clock), new PolicyEngine(),
+        new Responses(pages), pages, new Forwarder(vertx));
+    if (config.identityProviders().stream().anyMatch(p -> p.delivery() == Delivery.CONSOLE)) {
+      LOG.warn("an identity provider delivers PINs to the console: anyone who reads this "
+          + "process's output can sign in; use it only to try Portcullis out");
+    }
+
+    AuthDomain auth = new AuthDomain(services, settings::get, outbox);
+    AppHost apps = new AppHost(services, settings::get, () -> whoami == null ? 0 : whoami.port());
+    HttpServer server = vertx.createHttpServer(new HttpServerOptions()
+        .setMaxHeaderSize(16 * 1024)
+        .setIdleTimeout(120)
+        .setCompressionSupported(false))
+        .requestHandler(request -> dispatch(request, settings.get(), auth, apps, services));
+    return server.listen(config.listenPort(), config.listenHost()).map(bound -> {
+      long refresh = vertx.setPeriodic(REVOCATION_REFRESH.toMillis(), id ->
+          services.blocking(() -> {
+            revocations.refresh();
+            return null;
+          }).onFailure(e -> LOG.atWarn().setMessage("revocation refresh failed; the last "
+              + "known revocations stay in force").setCause(e).log()));
+      long purge = vertx.setPeriodic(PURGE_INTERVAL.toMillis(), id ->
+          services.blocking(() -> opened.store().purgeExpired(clock.instant()))
+              .onFailure(e -> LOG.atWarn().setMessage("purge failed").setCause(e).log()));
+      LOG.atInfo().setMessage("listening").addKeyValue("address", config.listenHost() + ":"
+          + bound.actualPort()).addKeyValue("auth_url", initial.issuer())
+          .addKeyValue("applications", config.applications().size()).log();
+      return new Gateway(vertx, services, settings, bound, whoami, new long[] {refresh, purge});
+    });
+  }
+
+  private static void dispatch(HttpServerRequest request, Settings s, AuthDomain auth,
+      AppHost apps, Services services) {
+    String requestId = RequestIds.assign(request);
+    // Paused until a handler decides: an allowed request's body is streamed to the upstream.
+    request.pause();
+    String hostHeader = request.authority() == null ? null : request.authority().host();
+    if (hostHeader == null || hostHeader.isEmpty()) {
+      services.responses().badRequest(request, requestId, "The request names no host.");
+      return;
+    }
+    String host = Applications.normalizeHost(hostHeader);
+    if (host.equals(s.config().auth().host())) {
+      request.resume();
+      auth.handle(request);
+      return;
+    }
+    var app = s.applications().forHost(host);
+    if (app.isEmpty()) {
+      services.responses().notFound(request, requestId, "No application is served at this host.");
+      return;
+    }
+    apps.handle(request, app.get(), requestId);
+  }
+
+  /** The port the server listens on; useful when the configuration asked for port 0. */
+  public int port() {
+    return server.actualPort();
+  }
+
+  public PortcullisConfig config() {
+    return settings.get().config();
+  }
+
+  /** Stops listening, closes the store and the upstream connections. */
+  public Future<Void> close() {
+    for (long timer : timers) {
+      vertx.cancelTimer(timer);
+    }
+    return server.close()
+        .compose(v -> whoami == null ? Future.<Void>succeededFuture() : whoami.close())
+        .compose(v -> services.forwarder().close())
+        .eventually(() -> vertx.executeBlocking(() -> {
+          services.store().close();
+          return null;
+        }));
+  }
+}

@@ -1,0 +1,10 @@
+package dev.portcullis.identity;
+
+import io.vertx.core.Future;
+
+/** Delivers PINs. Implementations must not log the code. */
+public interface PinMailer {
+
+  /** Completes when the message was handed over for delivery; fails with the delivery error. */
+  Future<Void> send(PinMessage message);
+}

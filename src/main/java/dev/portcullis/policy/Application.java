@@ -1,0 +1,28 @@
+package dev.portcullis.policy;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One protected site.
+ *
+ * @param name unique, used as the audience of its tokens
+ * @param host lower-case host name without port or trailing dot
+ * @param upstream where allowed requests go; {@code builtin:whoami} names the echo upstream
+ * @param sessionDuration how long the app cookie lives; null means the auth domain's duration
+ * @param identityProviders the ids allowed to log in to it; empty means every configured one
+ */
+public record Application(
+    String name, String host, URI upstream, Duration sessionDuration, List<Policy> policies,
+    List<String> identityProviders) {
+
+  public Application {
+    policies = List.copyOf(policies);
+    identityProviders = List.copyOf(identityProviders);
+  }
+
+  public boolean allowsIdentityProvider(String idp) {
+    return identityProviders.isEmpty() || identityProviders.contains(idp);
+  }
+}

@@ -1,0 +1,20 @@
+package dev.portcullis.policy;
+
+import java.util.List;
+
+/**
+ * The engine's answer for one request.
+ *
+ * @param allowed whether the request may reach the upstream
+ * @param reason a stable reason code
+ * @param policy the policy that decided, or null when none matched
+ * @param summary one short sentence for the person refused
+ * @param trace every policy considered and what happened to it, for logs and tests
+ */
+public record Decision(
+    boolean allowed, Reason reason, String policy, String summary, List<String> trace) {
+
+  public Decision {
+    trace = List.copyOf(trace);
+  }
+}

@@ -1,0 +1,21 @@
+package dev.portcullis.policy;
+
+/** Why a decision came out as it did; the names are stable and appear in logs and JSON. */
+public enum Reason {
+  ALLOWED("allowed"),
+  USER_UNAUTHENTICATED("user-unauthenticated"),
+  USER_UNAUTHORIZED("user-unauthorized"),
+  POLICY_BLOCKED("policy-blocked"),
+  APP_NOT_FOUND("app-not-found");
+
+  private final String code;
+
+  Reason(String code) {
+    this.code = code;
+  }
+
+  /** The kebab-case name used in JSON bodies and log fields. */
+  public String code() {
+    return code;
+  }
+}
