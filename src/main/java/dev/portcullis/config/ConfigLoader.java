@@ -311,8 +311,8 @@ public final class ConfigLoader {
         if (app == null) {
           continue;
         }
-        onlyKeys(app, where, "name", "host", "upstream", "session_duration", "identity_providers",
-            "policies");
+        onlyKeys(app, where, "name", "host", "upstream", "upstream_timeout", "session_duration",
+            "identity_providers", "policies");
         String name = requiredString(app, "name", where + ".name");
         if (name != null && !ID.matcher(name).matches()) {
           problem(app.entries().get("name").value().location(), where + ".name: '" + name
@@ -354,6 +354,8 @@ public final class ConfigLoader {
           upstream = httpUrl(upstreamNode, where + ".upstream", false);
         }
         Duration session = duration(app, "session_duration", where + ".session_duration", null);
+        Duration timeout = duration(app, "upstream_timeout", where + ".upstream_timeout",
+            Application.DEFAULT_UPSTREAM_TIMEOUT);
         List<String> allowedIdps = new ArrayList<>();
         for (Scalar idp : stringList(app, "identity_providers", where + ".identity_providers")) {
           String id = expand(idp, where + ".identity_providers");
@@ -367,7 +369,8 @@ public final class ConfigLoader {
         }
         List<Policy> policies = policies(app, where);
         if (name != null && host != null && upstream != null) {
-          out.add(new Application(name, host, upstream, session, policies, allowedIdps));
+          out.add(new Application(name, host, upstream, session, policies, allowedIdps,
+              timeout));
         }
       }
       return out;

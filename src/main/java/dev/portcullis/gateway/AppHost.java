@@ -86,7 +86,8 @@ final class AppHost {
         proto, host == null ? app.host() : host);
     String query = request.query();
     String pathAndQuery = request.path() + (query == null ? "" : "?" + query);
-    services.forwarder().forward(request, upstreamOf(app), pathAndQuery, extra)
+    services.forwarder().forward(request, upstreamOf(app), pathAndQuery,
+        app.upstreamTimeout(), extra)
         .onFailure(failure -> {
           Forwarder.UpstreamException upstream = failure instanceof Forwarder.UpstreamException u
               ? u : null;

@@ -52,6 +52,8 @@ final class AuthDomain {
   private static final int MAX_EMAIL = 254;
   private static final Pattern EMAIL = Pattern.compile("[^@\\s<>\"']{1,64}@[a-z0-9.-]{1,253}");
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** Outlives the PIN, so that a late code is refused as a code, not as a lost sign-in. */
+  private static final Duration LOGIN_FLOW_LIFETIME = Duration.ofMinutes(30);
 
   private final Services services;
   private final Supplier<Settings> settings;
@@ -165,9 +167,9 @@ final class AuthDomain {
     }
     Instant now = services.clock().instant();
     String flow = services.tokens().issueLogin(new LoginFlow(email, idp.id(), redirectUrl),
-        now.plus(OneTimePins.LIFETIME));
+        now.plus(LOGIN_FLOW_LIFETIME));
     ctx.response().addCookie(s.cookies().create(Cookies.LOGIN, flow,
-        now.plus(OneTimePins.LIFETIME), now));
+        now.plus(LOGIN_FLOW_LIFETIME), now));
     renderCode(ctx, s, email, appName, redirectUrl, null, 200);
   }
 

@@ -12,10 +12,14 @@ import java.util.List;
  * @param upstream where allowed requests go; {@code builtin:whoami} names the echo upstream
  * @param sessionDuration how long the app cookie lives; null means the auth domain's duration
  * @param identityProviders the ids allowed to log in to it; empty means every configured one
+ * @param upstreamTimeout how long the upstream may stay silent before the client gets 504
  */
 public record Application(
     String name, String host, URI upstream, Duration sessionDuration, List<Policy> policies,
-    List<String> identityProviders) {
+    List<String> identityProviders, Duration upstreamTimeout) {
+
+  /** Long enough for slow reports and exports; the peers' defaults range from 30 s to 60 s. */
+  public static final Duration DEFAULT_UPSTREAM_TIMEOUT = Duration.ofSeconds(60);
 
   public Application {
     policies = List.copyOf(policies);

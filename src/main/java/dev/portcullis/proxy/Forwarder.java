@@ -27,8 +27,6 @@ import java.util.concurrent.TimeoutException;
 public final class Forwarder {
   /** Time to open a TCP connection to an upstream; a LAN peer answers in milliseconds. */
   private static final int CONNECT_TIMEOUT_MS = 5_000;
-  /** Time without a byte either way before giving up on an upstream exchange. */
-  private static final long IDLE_TIMEOUT_MS = 60_000;
   /** Idle pooled connections are closed after this many seconds. */
   private static final int POOL_IDLE_SECONDS = 60;
   /** Connections kept per upstream; enough for a busy internal tool on two cores. */
@@ -49,9 +47,11 @@ public final class Forwarder {
   /**
    * Forwards {@code request} to {@code upstream} (scheme, host, port and base path) with the
    * path and query given. The request must be paused; it is resumed here.
+   *
+   * @param idleTimeout how long the upstream may stay silent, before or during its answer
    */
   public Future<Void> forward(HttpServerRequest request, URI upstream, String pathAndQuery,
-      ForwardedRequest extra) {
+      java.time.Duration idleTimeout, ForwardedRequest extra) {
     boolean https = "https".equals(upstream.getScheme());
     int port = upstream.getPort() > 0 ? upstream.getPort() : https ? 443 : 80;
     String base = upstream.getRawPath() == null ? "" : upstream.getRawPath();
@@ -64,7 +64,7 @@ public final class Forwarder {
         .setPort(port)
         .setSsl(https)
         .setURI(base + pathAndQuery)
-        .setIdleTimeout(IDLE_TIMEOUT_MS);
+        .setIdleTimeout(idleTimeout.toMillis());
 
     return client.request(options)
         .compose(upstreamRequest -> send(request, upstreamRequest, upstream, port, https, extra))
