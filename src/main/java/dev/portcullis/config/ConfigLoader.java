@@ -169,9 +169,11 @@ public final class ConfigLoader {
       Scalar urlNode = scalar(auth, "url", "auth.url");
       URI url = null;
       if (urlNode == null) {
-        problem(auth.location(), "missing key 'auth.url' (such as https://auth.example.com)");
+        if (!auth.entries().containsKey("url")) {
+          problem(auth.location(), "missing key 'auth.url' (such as https://auth.example.com)");
+        }
       } else {
-        url = httpUrl(urlNode, "auth.url", true);
+        url = httpUrl(urlNode, expand(urlNode, "auth.url"), "auth.url", true);
       }
       Duration session = duration(auth, "session_duration", "auth.session_duration",
           Duration.ofHours(24));
@@ -346,12 +348,20 @@ public final class ConfigLoader {
         URI upstream = null;
         Scalar upstreamNode = scalar(app, "upstream", where + ".upstream");
         if (upstreamNode == null) {
-          problem(app.location(), "missing key '" + where + ".upstream' (such as "
-              + "http://127.0.0.1:3000)");
-        } else if (WHOAMI.equals(expand(upstreamNode, where + ".upstream"))) {
-          upstream = URI.create(WHOAMI);
+          if (!app.entries().containsKey("upstream")) {
+            problem(app.location(), "missing key '" + where + ".upstream' (such as "
+                + "http://127.0.0.1:3000)");
+          }
         } else {
-          upstream = httpUrl(upstreamNode, where + ".upstream", false);
+          int before = problems.size();
+          String text = expand(upstreamNode, where + ".upstream");
+          if (problems.size() > before) {
+            upstream = null;
+          } else if (WHOAMI.equals(text)) {
+            upstream = URI.create(WHOAMI);
+          } else {
+            upstream = httpUrl(upstreamNode, text, where + ".upstream", false);
+          }
         }
         Duration session = duration(app, "session_duration", where + ".session_duration", null);
         Duration timeout = duration(app, "upstream_timeout", where + ".upstream_timeout",
@@ -407,7 +417,9 @@ public final class ConfigLoader {
         Action action = null;
         Scalar actionNode = scalar(policy, "action", where + ".action");
         if (actionNode == null) {
-          problem(policy.location(), "missing key '" + where + ".action' (allow or block)");
+          if (!policy.entries().containsKey("action")) {
+            problem(policy.location(), "missing key '" + where + ".action' (allow or block)");
+          }
         } else {
           String text = expand(actionNode, where + ".action");
           action = switch (text) {
@@ -520,10 +532,45 @@ public final class ConfigLoader {
       for (Entry entry : mapping.entries().values()) {
         if (!known.contains(entry.key())) {
           String path = where.isEmpty() ? entry.key() : where + "." + entry.key();
-          problem(entry.keyLocation(), "unknown key '" + path + "'; expected one of: "
-              + String.join(", ", allowed));
+          String suggestion = closest(entry.key(), allowed);
+          problem(entry.keyLocation(), "unknown key '" + path + "'"
+              + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)")
+              + "; expected one of: " + String.join(", ", allowed));
         }
       }
+    }
+
+    /** The allowed key within two edits of a misspelt one, if any. */
+    static String closest(String key, String... allowed) {
+      String best = null;
+      int bestDistance = 3;
+      for (String candidate : allowed) {
+        int distance = editDistance(key, candidate);
+        if (distance < bestDistance) {
+          best = candidate;
+          bestDistance = distance;
+        }
+      }
+      return best;
+    }
+
+    private static int editDistance(String a, String b) {
+      int[] previous = new int[b.length() + 1];
+      int[] current = new int[b.length() + 1];
+      for (int j = 0; j <= b.length(); j++) {
+        previous[j] = j;
+      }
+      for (int i = 1; i <= a.length(); i++) {
+        current[0] = i;
+        for (int j = 1; j <= b.length(); j++) {
+          int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+          current[j] = Math.min(substitute, Math.min(previous[j] + 1, current[j - 1] + 1));
+        }
+        int[] swap = previous;
+        previous = current;
+        current = swap;
+      }
+      return previous[b.length()];
     }
 
     Mapping mapping(YamlNode node, String where) {
@@ -647,8 +694,7 @@ public final class ConfigLoader {
       return fallback;
     }
 
-    URI httpUrl(Scalar node, String where, boolean originOnly) {
-      String text = expand(node, where);
+    URI httpUrl(Scalar node, String text, String where, boolean originOnly) {
       try {
         URI uri = new URI(text);
         boolean http = "http".equals(uri.getScheme()) || "https".equals(uri.getScheme());

@@ -82,6 +82,9 @@ class BrowserLoginTest {
         Map.of("smtp_port", String.valueOf(mail.getSmtp().getPort())));
     http = gateway.http();
     chromium = HeadlessChromium.start(Files.createDirectories(dir.resolve("chromium-profile")));
+    chromium.driver().executeCdpCommand("Network.enable", Map.of());
+    chromium.driver().executeCdpCommand("Network.setBlockedURLs",
+        Map.of("urls", java.util.List.of("*/favicon.ico")));
   }
 
   @AfterEach
@@ -113,14 +116,21 @@ class BrowserLoginTest {
     assertOnLoginPage(browser, hello);
 
     browser.findElement(By.id("email")).sendKeys(EMAIL);
-    browser.findElement(By.cssSelector("button[type=submit]")).submit();
+    browser.findElement(By.cssSelector("button[type=submit]")).click();
     assertOnCodePage(browser);
 
     String pin = pinFromMail();
 
     browser.findElement(By.id("code")).sendKeys(pin);
-    browser.findElement(By.cssSelector("button[type=submit]")).submit();
-    chromium.await().until(ExpectedConditions.urlToBe(hello));
+    browser.findElement(By.cssSelector("button[type=submit]")).click();
+    try {
+      chromium.await().until(ExpectedConditions.urlToBe(hello));
+    } catch (RuntimeException e) {
+      System.err.println("DEBUG source: " + browser.getPageSource());
+      browser.manage().logs().get(org.openqa.selenium.logging.LogType.BROWSER).forEach(
+          l -> System.err.println("DEBUG log: " + l));
+      throw e;
+    }
     assertThat(browser.findElement(By.tagName("body")).getText())
         .isEqualTo("upstream saw GET /hello");
 
@@ -156,6 +166,8 @@ class BrowserLoginTest {
 
     browser.get(hello);
     chromium.await().until(ExpectedConditions.urlContains(gateway.authUrl("/login")));
+    chromium.driver().manage().logs().get(org.openqa.selenium.logging.LogType.BROWSER).forEach(
+        l -> System.err.println("DEBUG log: " + l));
     assertThat(gateway.upstream().reached()).as("the upstream was reached after logout")
         .isFalse();
     assertThat(mail.getReceivedMessages()).as("mails sent").hasSize(1);
