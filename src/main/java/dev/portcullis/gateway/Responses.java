@@ -135,6 +135,7 @@ public final class Responses {
     return switch (reason) {
       case POLICY_BLOCKED -> "your access is blocked by a policy";
       case USER_UNAUTHORIZED -> "no policy of this application lets you in";
+      case IDP_NOT_ALLOWED -> "this application does not accept the way you signed in";
       default -> summary;
     };
   }

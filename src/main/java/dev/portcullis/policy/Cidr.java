@@ -6,7 +6,8 @@ import java.util.regex.Pattern;
 
 /**
  * An IPv4 or IPv6 network in CIDR notation. A bare address is a network of one. An IPv4 network
- * never contains an IPv6 address and the other way round, IPv4-mapped IPv6 included.
+ * never contains an IPv6 address and the other way round; an IPv4-mapped IPv6 address
+ * ({@code ::ffff:10.0.0.1}) is parsed by Java as the IPv4 address it carries, and counts as one.
  */
 public record Cidr(byte[] network, int prefixLength, String text) {
   private static final Pattern IP_CHARS = Pattern.compile("[0-9a-fA-F:.]+");

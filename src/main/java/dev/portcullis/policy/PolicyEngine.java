@@ -16,6 +16,13 @@ public final class PolicyEngine {
 
   public Decision decide(Application app, Subject subject) {
     List<String> trace = new ArrayList<>();
+    if (subject.signedIn() && !app.allowsIdentityProvider(subject.idp())) {
+      trace.add("identity provider '" + subject.idp() + "' is not allowed for '" + app.name()
+          + "'");
+      return new Decision(false, Reason.IDP_NOT_ALLOWED, null,
+          "signing in with '" + subject.idp() + "' is not allowed for '" + app.name() + "'",
+          trace);
+    }
     List<Policy> ordered = app.policies().stream()
         .sorted(Comparator.comparingInt(p -> p.action().rank()))
         .toList();

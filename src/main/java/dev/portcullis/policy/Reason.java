@@ -6,6 +6,7 @@ public enum Reason {
   USER_UNAUTHENTICATED("user-unauthenticated"),
   USER_UNAUTHORIZED("user-unauthorized"),
   POLICY_BLOCKED("policy-blocked"),
+  IDP_NOT_ALLOWED("idp-not-allowed"),
   APP_NOT_FOUND("app-not-found");
 
   private final String code;

@@ -3,9 +3,15 @@ package dev.portcullis.testing;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.support.ui.ExpectedCondition;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -40,6 +46,8 @@ public final class HeadlessChromium implements AutoCloseable {
         .addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
             "--no-first-run", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--user-data-dir=" + profile.toAbsolutePath());
+    // Kept so that a failed wait can show what the page complained about (CSP, network).
+    options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
     try {
       return new HeadlessChromium(service, new ChromeDriver(service, options));
     } catch (RuntimeException e) {
@@ -52,9 +60,34 @@ public final class HeadlessChromium implements AutoCloseable {
     return driver;
   }
 
-  /** A wait of {@link #WAIT} on this browser. */
-  public WebDriverWait await() {
-    return new WebDriverWait(driver, WAIT);
+  /**
+   * Keeps the browser from fetching URLs matching these patterns ({@code *} is a wildcard), for
+   * every page of this tab from now on. Chromium asks for {@code /favicon.ico} after each page,
+   * at a moment of its own choosing; tests that count what an upstream receives block it.
+   */
+  public void block(String... urlPatterns) {
+    driver.executeCdpCommand("Network.enable", Map.of());
+    driver.executeCdpCommand("Network.setBlockedURLs", Map.of("urls", List.of(urlPatterns)));
+  }
+
+  /**
+   * Waits up to {@link #WAIT} for a condition; on timeout the failure carries the current URL
+   * and the browser console, where Chromium reports what it refused to do.
+   */
+  public <T> T await(ExpectedCondition<T> condition) {
+    try {
+      return new WebDriverWait(driver, WAIT).until(condition);
+    } catch (TimeoutException e) {
+      throw new AssertionError("timed out waiting for " + condition + " at "
+          + driver.getCurrentUrl() + "\nbrowser console:\n" + console(), e);
+    }
+  }
+
+  /** The browser console entries not read yet, one a line. */
+  public String console() {
+    return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+        .map(entry -> "  " + entry.getLevel() + " " + entry.getMessage())
+        .collect(Collectors.joining("\n"));
   }
 
   @Override
