@@ -13,7 +13,11 @@ import dev.portcullis.policy.Action;
 import dev.portcullis.policy.Application;
 import dev.portcullis.policy.Applications;
 import dev.portcullis.policy.Cidr;
+import dev.portcullis.policy.CidrSet;
+import dev.portcullis.policy.Group;
 import dev.portcullis.policy.Policy;
+import dev.portcullis.policy.RequestPath;
+import dev.portcullis.policy.Rules;
 import dev.portcullis.policy.Selector;
 import java.io.IOException;
 import java.io.Reader;
@@ -53,6 +57,14 @@ public final class ConfigLoader {
       "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+");
   private static final String WHOAMI = "builtin:whoami";
+  private static final Pattern GITHUB_NAME = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})");
+  private static final Pattern GITHUB_TEAM = Pattern.compile(
+      "[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9_.-]{1,100}");
+  private static final String ACTIONS = "allow, block, bypass or service_auth";
+  /** Every selector, in the order the README lists them. */
+  static final List<String> SELECTORS = List.of("everyone", "email", "email_domain",
+      "email_list", "ip", "group", "idp", "github_org", "github_team", "oidc_claim",
+      "oidc_group", "service_token", "any_service_token", "certificate", "common_name");
 
   private final Function<String, String> environment;
 
@@ -96,6 +108,8 @@ public final class ConfigLoader {
     final List<Problem> problems = new ArrayList<>();
     final Path file;
     final Function<String, String> environment;
+    /** Email list files read while loading; watched for changes like the file itself. */
+    final Set<Path> emailLists = new LinkedHashSet<>();
 
     Reading(Path file, Function<String, String> environment) {
       this.file = file;
@@ -115,7 +129,7 @@ public final class ConfigLoader {
         return null;
       }
       onlyKeys(root, "", "listen", "data_dir", "auth", "store", "smtp", "identity_providers",
-          "trusted_proxies", "applications");
+          "trusted_proxies", "groups", "applications");
 
       String listenHost = "0.0.0.0";
       int listenPort = 8080;
@@ -146,12 +160,13 @@ public final class ConfigLoader {
       Optional<Smtp> smtp = smtp(root);
       List<IdentityProvider> idps = identityProviders(root, smtp.isPresent());
       List<Cidr> trustedProxies = trustedProxies(root);
-      List<Application> apps = applications(root, idps, auth);
+      Map<String, Group> groups = groups(root, idps);
+      List<Application> apps = applications(root, idps, auth, groups);
       if (auth == null) {
         return null;
       }
       return new PortcullisConfig(file, listenHost, listenPort, dataDir, auth, storeUrl, smtp,
-          idps, trustedProxies, apps);
+          idps, trustedProxies, apps, List.copyOf(emailLists));
     }
 
     Auth auth(Mapping root) {
@@ -294,7 +309,8 @@ public final class ConfigLoader {
       return out;
     }
 
-    List<Application> applications(Mapping root, List<IdentityProvider> idps, Auth auth) {
+    List<Application> applications(Mapping root, List<IdentityProvider> idps, Auth auth,
+        Map<String, Group> groups) {
       List<Application> out = new ArrayList<>();
       Entry entry = root.entries().get("applications");
       if (entry == null) {
@@ -305,7 +321,7 @@ public final class ConfigLoader {
       if (list == null) {
         return out;
       }
-      Map<String, String> hosts = new HashMap<>();
+      Map<String, String> routes = new HashMap<>();
       Set<String> names = new HashSet<>();
       for (int i = 0; i < list.items().size(); i++) {
         String where = "applications[" + i + "]";
@@ -313,8 +329,8 @@ public final class ConfigLoader {
         if (app == null) {
           continue;
         }
-        onlyKeys(app, where, "name", "host", "upstream", "upstream_timeout", "session_duration",
-            "identity_providers", "policies");
+        onlyKeys(app, where, "name", "host", "path", "upstream", "upstream_timeout",
+            "session_duration", "identity_providers", "allow_encoded_slashes", "policies");
         String name = requiredString(app, "name", where + ".name");
         if (name != null && !ID.matcher(name).matches()) {
           problem(app.entries().get("name").value().location(), where + ".name: '" + name
@@ -325,24 +341,20 @@ public final class ConfigLoader {
               where + ".name: '" + name + "' is used twice");
         }
         String label = name == null ? where : "application '" + name + "'";
-        String host = requiredString(app, "host", where + ".host");
-        if (host != null) {
-          String normalized = Applications.normalizeHost(host);
-          YamlNode.Location at = app.entries().get("host").value().location();
-          if (host.contains(":") || !HOST.matcher(normalized).matches()) {
-            problem(at, where + ".host: '" + host + "' is not a host name (write it without "
-                + "scheme, port or path, such as grafana.example.com)");
-            host = null;
-          } else if (auth != null && normalized.equals(auth.host())) {
-            problem(at, where + ".host: '" + host + "' is the auth domain's host");
-            host = null;
-          } else if (hosts.containsKey(normalized)) {
-            problem(at, where + ".host: '" + host + "' is already used by "
-                + hosts.get(normalized));
+        String host = applicationHost(app, where, auth);
+        String path = "/";
+        Scalar pathNode = scalar(app, "path", where + ".path");
+        if (pathNode != null) {
+          path = pathPrefix(pathNode, expand(pathNode, where + ".path"), where + ".path");
+        }
+        if (host != null && path != null) {
+          String route = host + path;
+          if (routes.containsKey(route)) {
+            problem(app.entries().get("host").value().location(), where + ": host '" + host
+                + "' with path '" + path + "' is already used by " + routes.get(route));
             host = null;
           } else {
-            host = normalized;
-            hosts.put(host, label);
+            routes.put(route, label);
           }
         }
         URI upstream = null;
@@ -366,6 +378,8 @@ public final class ConfigLoader {
         Duration session = duration(app, "session_duration", where + ".session_duration", null);
         Duration timeout = duration(app, "upstream_timeout", where + ".upstream_timeout",
             Application.DEFAULT_UPSTREAM_TIMEOUT);
+        boolean encodedSlashes = bool(app, "allow_encoded_slashes",
+            where + ".allow_encoded_slashes", false);
         List<String> allowedIdps = new ArrayList<>();
         for (Scalar idp : stringList(app, "identity_providers", where + ".identity_providers")) {
           String id = expand(idp, where + ".identity_providers");
@@ -377,16 +391,61 @@ public final class ConfigLoader {
             allowedIdps.add(id);
           }
         }
-        List<Policy> policies = policies(app, where);
-        if (name != null && host != null && upstream != null) {
-          out.add(new Application(name, host, upstream, session, policies, allowedIdps,
-              timeout));
+        List<Policy> policies = policies(app, where, idps, groups);
+        if (name != null && host != null && path != null && upstream != null) {
+          out.add(new Application(name, host, path, upstream, session, policies, allowedIdps,
+              timeout, encodedSlashes));
         }
       }
       return out;
     }
 
-    List<Policy> policies(Mapping app, String appWhere) {
+    /** The application's host, lower case; {@code *.domain} allowed. Null after a problem. */
+    String applicationHost(Mapping app, String where, Auth auth) {
+      String host = requiredString(app, "host", where + ".host");
+      if (host == null) {
+        return null;
+      }
+      YamlNode.Location at = app.entries().get("host").value().location();
+      String normalized = Applications.normalizeHost(host);
+      boolean wildcard = normalized.startsWith("*.");
+      String checked = wildcard ? normalized.substring(2) : normalized;
+      if (host.contains(":") || host.contains("/") || !HOST.matcher(checked).matches()
+          || wildcard && !checked.contains(".")) {
+        problem(at, where + ".host: '" + host + "' is not a host name (write it without "
+            + "scheme, port or path, such as grafana.example.com, or *.example.com for any one "
+            + "label in front of example.com)");
+        return null;
+      }
+      if (auth != null && normalized.equals(auth.host())) {
+        problem(at, where + ".host: '" + host + "' is the auth domain's host");
+        return null;
+      }
+      return normalized;
+    }
+
+    /** A path prefix, normalized; null after a problem. */
+    String pathPrefix(Scalar node, String text, String where) {
+      RequestPath.Result result = RequestPath.normalize(text, false);
+      if (result instanceof RequestPath.Normalized normalized) {
+        String path = normalized.path();
+        if (path.length() > 1 && path.endsWith("/")) {
+          path = path.substring(0, path.length() - 1);
+        }
+        if (!path.equals(text) && !(path + "/").equals(text)) {
+          problem(node.location(), where + ": '" + text + "' is not a normalized path; write '"
+              + path + "'");
+          return null;
+        }
+        return path;
+      }
+      problem(node.location(), where + ": '" + text + "' is not a path ("
+          + ((RequestPath.Refused) result).reason() + ")");
+      return null;
+    }
+
+    List<Policy> policies(Mapping app, String appWhere, List<IdentityProvider> idps,
+        Map<String, Group> groups) {
       List<Policy> out = new ArrayList<>();
       Entry entry = app.entries().get("policies");
       if (entry == null) {
@@ -418,46 +477,56 @@ public final class ConfigLoader {
         Scalar actionNode = scalar(policy, "action", where + ".action");
         if (actionNode == null) {
           if (!policy.entries().containsKey("action")) {
-            problem(policy.location(), "missing key '" + where + ".action' (allow or block)");
+            problem(policy.location(), "missing key '" + where + ".action' (" + ACTIONS + ")");
           }
         } else {
           String text = expand(actionNode, where + ".action");
-          action = switch (text) {
-            case "allow" -> Action.ALLOW;
-            case "block" -> Action.BLOCK;
-            default -> {
-              problem(actionNode.location(), where + ".action: '" + text
-                  + "' is not an action; expected allow or block");
-              yield null;
-            }
-          };
-        }
-        List<Selector> include = rules(policy, "include", where);
-        List<Selector> require = rules(policy, "require", where);
-        List<Selector> exclude = rules(policy, "exclude", where);
-        if (include.isEmpty() && !policy.entries().containsKey("include")) {
-          problem(policy.location(), "missing key '" + where + ".include' (whom the policy is "
-              + "about, such as - everyone: true)");
-        } else if (include.isEmpty()) {
-          Entry inc = policy.entries().get("include");
-          if (inc.value() instanceof Sequence s && s.items().isEmpty()) {
-            problem(inc.value().location(), where + ".include: at least one rule is needed");
+          action = java.util.Arrays.stream(Action.values())
+              .filter(a -> a.configName().equals(text)).findFirst().orElse(null);
+          if (action == null) {
+            problem(actionNode.location(), where + ".action: '" + text
+                + "' is not an action; expected " + ACTIONS);
           }
         }
-        if (name != null && action != null && !include.isEmpty()) {
-          out.add(new Policy(name, action, include, require, exclude));
+        Rules rules = rules(policy, where, idps, groups);
+        if (name != null && action != null && rules != null) {
+          out.add(new Policy(name, action, rules));
         }
       }
       return out;
     }
 
-    List<Selector> rules(Mapping policy, String key, String policyWhere) {
+    /** The include/require/exclude of a policy or group; null after a problem. */
+    Rules rules(Mapping owner, String where, List<IdentityProvider> idps,
+        Map<String, Group> groups) {
+      int before = problems.size();
+      List<Selector> include = selectors(owner, "include", where, idps, groups);
+      List<Selector> require = selectors(owner, "require", where, idps, groups);
+      List<Selector> exclude = selectors(owner, "exclude", where, idps, groups);
+      Entry inc = owner.entries().get("include");
+      if (inc == null) {
+        problem(owner.location(), "missing key '" + where + ".include' (whom the rules are "
+            + "about, such as - everyone: true)");
+        return null;
+      }
+      if (inc.value() instanceof Sequence s && s.items().isEmpty()) {
+        problem(inc.value().location(), where + ".include: at least one rule is needed");
+        return null;
+      }
+      if (problems.size() > before || include.isEmpty()) {
+        return null;
+      }
+      return new Rules(include, require, exclude);
+    }
+
+    List<Selector> selectors(Mapping owner, String key, String ownerWhere,
+        List<IdentityProvider> idps, Map<String, Group> groups) {
       List<Selector> out = new ArrayList<>();
-      Entry entry = policy.entries().get(key);
+      Entry entry = owner.entries().get(key);
       if (entry == null) {
         return out;
       }
-      String where = policyWhere + "." + key;
+      String where = ownerWhere + "." + key;
       Sequence list = sequence(entry.value(), where);
       if (list == null) {
         return out;
@@ -469,12 +538,12 @@ public final class ConfigLoader {
           continue;
         }
         if (rule.entries().size() != 1) {
-          problem(rule.location(), itemWhere + ": a rule has exactly one selector "
-              + "(everyone, email or email_domain); write several rules as several list items");
+          problem(rule.location(), itemWhere + ": a rule has exactly one selector; write "
+              + "several rules as several list items");
           continue;
         }
         Entry selector = rule.entries().values().iterator().next();
-        Selector parsed = selector(selector, itemWhere + "." + selector.key());
+        Selector parsed = selector(selector, itemWhere + "." + selector.key(), idps, groups);
         if (parsed != null) {
           out.add(parsed);
         }
@@ -482,47 +551,255 @@ public final class ConfigLoader {
       return out;
     }
 
-    Selector selector(Entry entry, String where) {
+    Selector selector(Entry entry, String where, List<IdentityProvider> idps,
+        Map<String, Group> groups) {
+      YamlNode value = entry.value();
       switch (entry.key()) {
         case "everyone" -> {
-          if (entry.value() instanceof Scalar s && s.type() == YamlNode.ScalarType.BOOLEAN
-              && "true".equals(s.text())) {
-            return new Selector.Everyone();
-          }
-          problem(entry.value().location(), where + ": must be true");
-          return null;
+          return isTrue(value, where) ? new Selector.Everyone() : null;
+        }
+        case "any_service_token" -> {
+          return isTrue(value, where) ? new Selector.AnyServiceToken() : null;
+        }
+        case "certificate" -> {
+          return isTrue(value, where) ? new Selector.Certificate() : null;
         }
         case "email" -> {
-          Set<String> emails = new LinkedHashSet<>();
-          for (Scalar item : stringOrList(entry.value(), where)) {
-            String email = expand(item, where).trim().toLowerCase(Locale.ROOT);
-            if (!EMAIL.matcher(email).matches()) {
-              problem(item.location(), where + ": '" + item.text() + "' is not an email address");
-            } else {
-              emails.add(email);
-            }
-          }
+          Set<String> emails = values(value, where, text -> {
+            String email = text.trim().toLowerCase(Locale.ROOT);
+            return EMAIL.matcher(email).matches() ? email : null;
+          }, "is not an email address");
           return emails.isEmpty() ? null : new Selector.Email(emails);
         }
         case "email_domain" -> {
-          Set<String> domains = new LinkedHashSet<>();
-          for (Scalar item : stringOrList(entry.value(), where)) {
-            String domain = expand(item, where).trim().toLowerCase(Locale.ROOT);
-            if (!HOST.matcher(domain).matches()) {
-              problem(item.location(), where + ": '" + item.text() + "' is not a domain "
-                  + "(write it without '@', such as example.com)");
-            } else {
-              domains.add(domain);
-            }
-          }
+          Set<String> domains = values(value, where, text -> {
+            String domain = text.trim().toLowerCase(Locale.ROOT);
+            return HOST.matcher(domain).matches() ? domain : null;
+          }, "is not a domain (write it without '@', such as example.com)");
           return domains.isEmpty() ? null : new Selector.EmailDomain(domains);
         }
+        case "email_list" -> {
+          return emailList(value, where);
+        }
+        case "ip" -> {
+          List<Cidr> networks = new ArrayList<>();
+          for (Scalar item : stringOrList(value, where)) {
+            try {
+              networks.add(Cidr.parse(expand(item, where)));
+            } catch (IllegalArgumentException e) {
+              problem(item.location(), where + ": " + e.getMessage());
+            }
+          }
+          return networks.isEmpty() ? null : new Selector.Ip(new CidrSet(networks));
+        }
+        case "group" -> {
+          if (!(value instanceof Scalar s) || s.type() == YamlNode.ScalarType.NULL) {
+            problem(value.location(), where + ": expected a group name, found " + value.kind());
+            return null;
+          }
+          String name = expand(s, where);
+          Group group = groups.get(name);
+          if (group == null) {
+            problem(value.location(), where + ": no group is named '" + name + "'"
+                + (groups.isEmpty() ? "" : "; groups: " + String.join(", ",
+                    new java.util.TreeSet<>(groups.keySet()))));
+            return null;
+          }
+          return new Selector.GroupRef(group);
+        }
+        case "idp" -> {
+          Set<String> ids = values(value, where,
+              text -> idps.stream().anyMatch(p -> p.id().equals(text)) ? text : null,
+              "is not an identity provider id");
+          return ids.isEmpty() ? null : new Selector.Idp(ids);
+        }
+        case "github_org" -> {
+          Set<String> orgs = values(value, where, text -> GITHUB_NAME.matcher(text).matches()
+              ? text.toLowerCase(Locale.ROOT) : null, "is not a GitHub organization login");
+          return orgs.isEmpty() ? null : new Selector.GithubOrg(orgs);
+        }
+        case "github_team" -> {
+          Set<String> teams = values(value, where, text -> GITHUB_TEAM.matcher(text).matches()
+              ? text.toLowerCase(Locale.ROOT) : null, "is not a team written as org/team-slug");
+          return teams.isEmpty() ? null : new Selector.GithubTeam(teams);
+        }
+        case "oidc_claim" -> {
+          Mapping claim = mapping(value, where);
+          if (claim == null) {
+            return null;
+          }
+          onlyKeys(claim, where, "name", "value");
+          String name = requiredString(claim, "name", where + ".name");
+          String claimValue = requiredString(claim, "value", where + ".value");
+          return name == null || claimValue == null ? null
+              : new Selector.OidcClaim(name, claimValue);
+        }
+        case "oidc_group" -> {
+          Set<String> names = values(value, where, text -> text, "");
+          return names.isEmpty() ? null : new Selector.OidcGroup(names);
+        }
+        case "service_token" -> {
+          Set<String> names = values(value, where, text -> ID.matcher(text).matches() ? text
+              : null, "is not a service token name (lower-case letters, digits, '-', '_')");
+          return names.isEmpty() ? null : new Selector.ServiceToken(names);
+        }
+        case "common_name" -> {
+          Set<String> names = values(value, where, text -> text, "");
+          return names.isEmpty() ? null : new Selector.CommonName(names);
+        }
         default -> {
-          problem(entry.keyLocation(), where + ": unknown selector '" + entry.key()
-              + "'; expected one of: everyone, email, email_domain");
+          String suggestion = closest(entry.key(), SELECTORS.toArray(String[]::new));
+          problem(entry.keyLocation(), where + ": unknown selector '" + entry.key() + "'"
+              + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)")
+              + "; expected one of: " + String.join(", ", SELECTORS));
           return null;
         }
       }
+    }
+
+    boolean isTrue(YamlNode value, String where) {
+      if (value instanceof Scalar s && s.type() == YamlNode.ScalarType.BOOLEAN
+          && "true".equals(s.text())) {
+        return true;
+      }
+      problem(value.location(), where + ": must be true");
+      return false;
+    }
+
+    /** Parses a value or list of values; {@code check} returns null for a bad value. */
+    Set<String> values(YamlNode value, String where, Function<String, String> check,
+        String complaint) {
+      Set<String> out = new LinkedHashSet<>();
+      for (Scalar item : stringOrList(value, where)) {
+        String text = expand(item, where);
+        String accepted = text.isBlank() ? null : check.apply(text);
+        if (accepted == null) {
+          problem(item.location(), where + ": '" + text + "' "
+              + (complaint.isEmpty() ? "must not be empty" : complaint));
+        } else {
+          out.add(accepted);
+        }
+      }
+      return out;
+    }
+
+    /** Reads an email list file: one address a line, '#' comments and blank lines skipped. */
+    Selector emailList(YamlNode value, String where) {
+      if (!(value instanceof Scalar s) || s.type() == YamlNode.ScalarType.NULL) {
+        problem(value.location(), where + ": expected a file path, found " + value.kind());
+        return null;
+      }
+      Path listFile = file.toAbsolutePath().getParent().resolve(expand(s, where)).normalize();
+      List<String> lines;
+      try {
+        lines = Files.readAllLines(listFile, StandardCharsets.UTF_8);
+      } catch (NoSuchFileException e) {
+        problem(value.location(), where + ": file not found: " + listFile);
+        return null;
+      } catch (IOException e) {
+        problem(value.location(), where + ": cannot read " + listFile + ": " + e.getMessage());
+        return null;
+      }
+      emailLists.add(listFile);
+      Set<String> emails = new LinkedHashSet<>();
+      for (int n = 0; n < lines.size(); n++) {
+        String line = lines.get(n).strip();
+        if (line.isEmpty() || line.startsWith("#")) {
+          continue;
+        }
+        String email = line.toLowerCase(Locale.ROOT);
+        if (!EMAIL.matcher(email).matches()) {
+          problems.add(new Problem(listFile.toString(), n + 1, 1,
+              "'" + line + "' is not an email address (listed by " + where + ")"));
+        } else {
+          emails.add(email);
+        }
+      }
+      return new Selector.EmailList(listFile, emails);
+    }
+
+    /**
+     * Compiles the named groups. Groups may use other groups; they are compiled in dependency
+     * order and a cycle is a problem that names it.
+     */
+    Map<String, Group> groups(Mapping root, List<IdentityProvider> idps) {
+      Map<String, Group> compiled = new HashMap<>();
+      Entry entry = root.entries().get("groups");
+      if (entry == null) {
+        return compiled;
+      }
+      Mapping all = mapping(entry.value(), "groups");
+      if (all == null) {
+        return compiled;
+      }
+      Set<String> failed = new HashSet<>();
+      for (Entry group : all.entries().values()) {
+        compileGroup(group.key(), all, idps, compiled, failed, new ArrayList<>());
+      }
+      return compiled;
+    }
+
+    private void compileGroup(String name, Mapping all, List<IdentityProvider> idps,
+        Map<String, Group> compiled, Set<String> failed, List<String> visiting) {
+      if (compiled.containsKey(name) || failed.contains(name)) {
+        return;
+      }
+      Entry entry = all.entries().get(name);
+      String where = "groups." + name;
+      if (!ID.matcher(name).matches()) {
+        problem(entry.keyLocation(), where + ": a group name must be lower-case letters, "
+            + "digits, '-' or '_'");
+        failed.add(name);
+        return;
+      }
+      Mapping group = mapping(entry.value(), where);
+      if (group == null) {
+        failed.add(name);
+        return;
+      }
+      visiting.add(name);
+      for (String used : referencedGroups(group)) {
+        if (visiting.contains(used)) {
+          List<String> cycle = new ArrayList<>(visiting.subList(visiting.indexOf(used),
+              visiting.size()));
+          cycle.add(used);
+          problem(entry.keyLocation(), "groups: cycle " + String.join(" -> ", cycle));
+          failed.addAll(cycle);
+          visiting.remove(name);
+          return;
+        }
+        if (all.entries().containsKey(used)) {
+          compileGroup(used, all, idps, compiled, failed, visiting);
+        }
+      }
+      visiting.remove(name);
+      if (failed.contains(name)) {
+        return;
+      }
+      onlyKeys(group, where, "include", "require", "exclude");
+      Rules rules = rules(group, where, idps, compiled);
+      if (rules == null) {
+        failed.add(name);
+      } else {
+        compiled.put(name, new Group(name, rules));
+      }
+    }
+
+    /** The names used by {@code group:} selectors directly inside a group's rules. */
+    private static List<String> referencedGroups(Mapping group) {
+      List<String> out = new ArrayList<>();
+      for (String key : List.of("include", "require", "exclude")) {
+        Entry rules = group.entries().get(key);
+        if (rules != null && rules.value() instanceof Sequence list) {
+          for (YamlNode item : list.items()) {
+            if (item instanceof Mapping rule && rule.entries().get("group") != null
+                && rule.entries().get("group").value() instanceof Scalar s && s.text() != null) {
+              out.add(s.text());
+            }
+          }
+        }
+      }
+      return out;
     }
 
     // ---- typed access to nodes; each reports its own problem and returns null on failure
@@ -658,6 +935,18 @@ public final class ConfigLoader {
         }
       }
       return out;
+    }
+
+    boolean bool(Mapping mapping, String key, String where, boolean fallback) {
+      Scalar node = scalar(mapping, key, where);
+      if (node == null) {
+        return fallback;
+      }
+      if (node.type() != YamlNode.ScalarType.BOOLEAN) {
+        problem(node.location(), where + ": expected true or false, found " + node.kind());
+        return fallback;
+      }
+      return "true".equals(node.text());
     }
 
     Duration duration(Mapping mapping, String key, String where, Duration fallback) {

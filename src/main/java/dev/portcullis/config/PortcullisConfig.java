@@ -16,16 +16,18 @@ import java.util.Optional;
  * @param dataDir where the embedded store and key material live; created owner-only
  * @param storeUrl a JDBC URL; {@code jdbc:sqlite:DATA_DIR/portcullis.db} by default
  * @param smtp absent when no identity provider sends mail through SMTP
+ * @param emailLists the email list files the policies read; watched for changes
  */
 public record PortcullisConfig(
     Path source, String listenHost, int listenPort, Path dataDir, Auth auth, String storeUrl,
     Optional<Smtp> smtp, List<IdentityProvider> identityProviders, List<Cidr> trustedProxies,
-    List<Application> applications) {
+    List<Application> applications, List<Path> emailLists) {
 
   public PortcullisConfig {
     identityProviders = List.copyOf(identityProviders);
     trustedProxies = List.copyOf(trustedProxies);
     applications = List.copyOf(applications);
+    emailLists = List.copyOf(emailLists);
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.portcullis.gateway;
 import dev.portcullis.audit.Audit;
 import dev.portcullis.policy.Application;
 import dev.portcullis.policy.Decision;
+import dev.portcullis.policy.RequestPath;
 import dev.portcullis.policy.Subject;
 import dev.portcullis.proxy.ForwardedRequest;
 import dev.portcullis.proxy.Forwarder;
@@ -35,7 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 final class AppHost {
   static final String RESERVED = "/.portcullis/";
-  static final String CALLBACK = RESERVED + "callback";
   private static final Logger LOG = LoggerFactory.getLogger(AppHost.class);
 
   private final Services services;
@@ -48,44 +48,75 @@ final class AppHost {
     this.whoamiPort = whoamiPort;
   }
 
-  void handle(HttpServerRequest request, Application app, String requestId) {
+  void handle(HttpServerRequest request, String requestId) {
     Settings s = settings.get();
-    String path = request.path();
-    if (path.startsWith(RESERVED)) {
-      reserved(request, app, requestId, s, path.substring(RESERVED.length()));
+    // Encoded slashes are kept at first so that the application can be found; whether it
+    // accepts them is checked once it is known.
+    RequestPath.Result normalized = RequestPath.normalize(request.path(), true);
+    if (normalized instanceof RequestPath.Refused refused) {
+      services.responses().badRequest(request, requestId, "This address cannot be served: "
+          + refused.reason() + ".");
       return;
     }
+    String path = ((RequestPath.Normalized) normalized).path();
+    String host = request.authority().host();
+    Optional<Application> found = s.applications().find(host, path);
+    if (found.isEmpty()) {
+      services.responses().notFound(request, requestId, "No application is served at this "
+          + "address.");
+      return;
+    }
+    Application app = found.get();
+    if (!app.allowEncodedSlashes()
+        && RequestPath.normalize(request.path(), false) instanceof RequestPath.Refused refused) {
+      services.responses().badRequest(request, requestId, "This address cannot be served: "
+          + refused.reason() + ".");
+      return;
+    }
+    String relative = app.pathPrefix().equals("/") ? path
+        : path.substring(app.pathPrefix().length());
+    if (relative.startsWith(RESERVED)) {
+      reserved(request, app, requestId, s, relative.substring(RESERVED.length()));
+      return;
+    }
+    String query = request.query();
+    String pathAndQuery = path + (query == null ? "" : "?" + query);
     ClientAddress.Resolved client = s.clientAddress().resolve(request);
     Optional<SessionClaims> session = appSession(request, app, s);
-    Subject subject = session.map(c -> new Subject(c.email(), c.idp(), client.client()))
+    Subject subject = session.map(c -> Subject.person(c.email(), c.idp(), client.client()))
         .orElseGet(() -> Subject.anonymous(client.client()));
     Decision decision = services.engine().decide(app, subject);
     AccessLog.decision(requestId, app.name(), request, path, subject.email(),
         client.forwardedFor(), decision);
 
-    if (decision.allowed() && session.isPresent()) {
-      forward(request, app, requestId, s, session.get(), client);
+    if (decision.bypassed()) {
+      forward(request, app, requestId, s, pathAndQuery, Map.of(), client);
+    } else if (decision.allowed() && session.isPresent()) {
+      forward(request, app, requestId, s, pathAndQuery, identityHeaders(session.get(), app),
+          client);
     } else if (!subject.signedIn()) {
       services.responses().unauthenticated(request, requestId,
-          AuthDomain.loginUrl(s, originalUrl(request, s)));
+          AuthDomain.loginUrl(s, s.origin(host) + pathAndQuery));
     } else {
       services.responses().denied(request, requestId, app.name(), subject.email(),
-          decision.reason(), decision.summary(), s.applicationUrl(app) + ".portcullis/logout");
+          decision.reason(), decision.summary(), s.reservedUrl(app, host, "logout"));
     }
   }
 
-  private void forward(HttpServerRequest request, Application app, String requestId, Settings s,
-      SessionClaims session, ClientAddress.Resolved client) {
+  private Map<String, String> identityHeaders(SessionClaims session, Application app) {
     Map<String, String> identity = new LinkedHashMap<>();
     identity.put("X-Portcullis-Email", session.email());
     identity.put("X-Portcullis-User", session.userId());
     identity.put("X-Portcullis-Jwt-Assertion", services.tokens().assertion(session, app.name()));
+    return identity;
+  }
+
+  private void forward(HttpServerRequest request, Application app, String requestId, Settings s,
+      String pathAndQuery, Map<String, String> identity, ClientAddress.Resolved client) {
     String proto = s.config().auth().url().getScheme();
     String host = request.getHeader("Host");
     ForwardedRequest extra = new ForwardedRequest(requestId, identity, client.forwardedFor(),
         proto, host == null ? app.host() : host);
-    String query = request.query();
-    String pathAndQuery = request.path() + (query == null ? "" : "?" + query);
     services.forwarder().forward(request, upstreamOf(app), pathAndQuery,
         app.upstreamTimeout(), extra)
         .onFailure(failure -> {
@@ -164,7 +195,7 @@ final class AppHost {
       Instant expiresAt = now.plus(lifetime).isBefore(session.expiresAt()) ? now.plus(lifetime)
           : session.expiresAt();
       String token = services.tokens().issue(TokenUse.APP, app.name(), session, expiresAt);
-      request.response().addCookie(s.cookies().create(Cookies.APP, token, expiresAt, now));
+      request.response().addCookie(s.cookies().create(app.cookieName(), token, expiresAt, now));
       services.responses().redirect(request, found.get().targetPath());
     }).onFailure(e -> {
       LOG.atError().setMessage("callback failed").addKeyValue("request_id", requestId)
@@ -179,7 +210,8 @@ final class AppHost {
       Settings s) {
     if (Responses.wantsHtml(request)) {
       services.responses().html(request, 400, services.pages().message("Sign-in link expired",
-          "This sign-in link has expired or was already used.", s.applicationUrl(app),
+          "This sign-in link has expired or was already used.",
+          s.applicationUrl(app, request.authority().host()),
           "Open " + app.name() + " again", requestId));
     } else {
       services.responses().badRequest(request, requestId, "sign-in code expired or used");
@@ -190,7 +222,7 @@ final class AppHost {
   private void logout(HttpServerRequest request, Application app, String requestId,
       Settings s) {
     Optional<SessionClaims> session = appSession(request, app, s);
-    request.response().addCookie(s.cookies().expired(Cookies.APP));
+    request.response().addCookie(s.cookies().expired(app.cookieName()));
     if (session.isEmpty()) {
       services.responses().redirect(request, s.authUrl("/logout"));
       return;
@@ -229,7 +261,7 @@ final class AppHost {
 
   private Optional<SessionClaims> appSession(HttpServerRequest request, Application app,
       Settings s) {
-    Cookie cookie = request.getCookie(Cookies.APP);
+    Cookie cookie = request.getCookie(app.cookieName());
     if (cookie == null) {
       return Optional.empty();
     }
@@ -237,11 +269,4 @@ final class AppHost {
         .filter(c -> !services.revocations().isRevoked(c.sid()));
   }
 
-  /** The URL the browser asked for, to come back to after login. */
-  private static String originalUrl(HttpServerRequest request, Settings s) {
-    String host = request.getHeader("Host");
-    String query = request.query();
-    return s.config().auth().url().getScheme() + "://" + host + request.path()
-        + (query == null ? "" : "?" + query);
-  }
 }

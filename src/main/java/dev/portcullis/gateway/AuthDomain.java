@@ -153,7 +153,7 @@ final class AuthDomain {
     }
     IdentityProvider idp = providers.get(0);
     String appName = app.map(Application::name).orElse(null);
-    Subject subject = new Subject(email, idp.id(), client.client());
+    Subject subject = Subject.person(email, idp.id(), client.client());
     boolean mayEnter = app.map(a -> services.engine().decide(a, subject).allowed())
         .orElseGet(() -> s.applications().all().stream()
             .anyMatch(a -> services.engine().decide(a, subject).allowed()));
@@ -286,7 +286,7 @@ final class AuthDomain {
     Application app = target.get().application();
     ClientAddress.Resolved client = s.clientAddress().resolve(ctx.request());
     var decision = services.engine().decide(app,
-        new Subject(claims.email(), claims.idp(), client.client()));
+        Subject.person(claims.email(), claims.idp(), client.client()));
     AccessLog.decision(requestId, app.name(), ctx.request(), "/authorize", claims.email(),
         client.forwardedFor(), decision);
     if (!decision.allowed()) {
@@ -302,7 +302,7 @@ final class AuthDomain {
       services.store().putHandoff(handoff);
       return null;
     }).onSuccess(v -> services.responses().redirect(ctx.request(),
-        target.get().origin() + AppHost.CALLBACK + "?code=" + code))
+        s.reservedUrl(app, target.get().url().getHost(), "callback") + "?code=" + code))
         .onFailure(ctx::fail);
   }
 
@@ -341,10 +341,11 @@ final class AuthDomain {
     }
     SessionClaims claims = session.get();
     ClientAddress.Resolved client = s.clientAddress().resolve(ctx.request());
-    Subject subject = new Subject(claims.email(), claims.idp(), client.client());
+    Subject subject = Subject.person(claims.email(), claims.idp(), client.client());
+    // A wildcard application has no one address to link to.
     List<AppLink> apps = s.applications().all().stream()
-        .filter(a -> services.engine().decide(a, subject).allowed())
-        .map(a -> new AppLink(a.name(), s.applicationUrl(a)))
+        .filter(a -> !a.wildcard() && services.engine().decide(a, subject).allowed())
+        .map(a -> new AppLink(a.name(), s.applicationUrl(a, a.host())))
         .toList();
     services.responses().html(ctx.request(), 200, services.pages().render("launcher",
         Map.of("email", claims.email(), "apps", apps, "logoutUrl", "/logout")));

@@ -134,7 +134,7 @@ public final class Gateway {
             .derive("csrf"))), smtp, outbox,
         new RateLimiter(PINS_PER_EMAIL, PIN_WINDOW, clock),
         new RateLimiter(PINS_PER_CLIENT, PIN_WINDOW, clock), new PolicyEngine(),
-        new Responses(pages), pages, new Forwarder(vertx));
+        new Responses(pages, () -> settings.get().formActions()), pages, new Forwarder(vertx));
     if (config.identityProviders().stream().anyMatch(p -> p.delivery() == Delivery.CONSOLE)) {
       LOG.warn("an identity provider delivers PINs to the console: anyone who reads this "
           + "process's output can sign in; use it only to try Portcullis out");
@@ -180,12 +180,11 @@ public final class Gateway {
       auth.handle(request);
       return;
     }
-    var app = s.applications().forHost(host);
-    if (app.isEmpty()) {
+    if (!s.applications().servesHost(host)) {
       services.responses().notFound(request, requestId, "No application is served at this host.");
       return;
     }
-    apps.handle(request, app.get(), requestId);
+    apps.handle(request, requestId);
   }
 
   /** The port the server listens on; useful when the configuration asked for port 0. */

@@ -2,6 +2,7 @@ package dev.portcullis.gateway;
 
 import dev.portcullis.policy.Application;
 import dev.portcullis.policy.Applications;
+import dev.portcullis.policy.RequestPath;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Optional;
@@ -65,7 +66,12 @@ public final class RedirectTargets {
         || effectivePort(url) != port || url.getRawFragment() != null) {
       return Optional.empty();
     }
-    return applications.forHost(url.getHost()).map(app -> new Target(app, url));
+    String rawPath = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/"
+        : url.getRawPath();
+    if (!(RequestPath.normalize(rawPath, true) instanceof RequestPath.Normalized path)) {
+      return Optional.empty();
+    }
+    return applications.find(url.getHost(), path.path()).map(app -> new Target(app, url));
   }
 
   private static int effectivePort(URI url) {

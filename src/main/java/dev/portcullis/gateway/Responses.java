@@ -18,9 +18,15 @@ import java.util.Map;
  */
 public final class Responses {
   private final Pages pages;
+  private final java.util.function.Supplier<String> formActions;
 
-  public Responses(Pages pages) {
+  /**
+   * @param formActions the CSP {@code form-action} sources; a form's redirect chain ends on an
+   *     application host, and browsers apply {@code form-action} to every hop
+   */
+  public Responses(Pages pages, java.util.function.Supplier<String> formActions) {
     this.pages = pages;
+    this.formActions = formActions;
   }
 
   /** Whether the client reads HTML: its {@code Accept} names {@code text/html}. */
@@ -102,8 +108,8 @@ public final class Responses {
     HttpServerResponse response = prepare(request, status);
     response.putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
         .putHeader("Content-Security-Policy",
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-                + "frame-ancestors 'none'; base-uri 'none'")
+            "default-src 'none'; style-src 'unsafe-inline'; form-action " + formActions.get()
+                + "; frame-ancestors 'none'; base-uri 'none'")
         .putHeader("X-Frame-Options", "DENY")
         .end(body);
   }

@@ -5,21 +5,31 @@ import dev.portcullis.policy.Application;
 import dev.portcullis.policy.Applications;
 import dev.portcullis.session.Cookies;
 import java.net.URI;
+import java.util.stream.Collectors;
 
 /**
  * Everything the request path derives from one configuration, built once at load. Requests read
- * one {@code Settings} from start to end, so a later reload never mixes two configurations in
- * one request.
+ * one {@code Settings} from start to end, so a reload never mixes two configurations in one
+ * request.
+ *
+ * @param formActions the CSP {@code form-action} sources of the auth domain's pages: the auth
+ *     domain itself and every application origin, since a form's redirects end there
  */
 record Settings(
     PortcullisConfig config, Applications applications, RedirectTargets redirects,
-    ClientAddress clientAddress, Cookies cookies) {
+    ClientAddress clientAddress, Cookies cookies, String formActions) {
 
   static Settings of(PortcullisConfig config) {
     Applications applications = new Applications(config.applications());
-    return new Settings(config, applications,
-        new RedirectTargets(applications, config.auth().url()),
-        new ClientAddress(config.trustedProxies()), new Cookies(config.auth().secure()));
+    URI auth = config.auth().url();
+    String port = auth.getPort() > 0 ? ":" + auth.getPort() : "";
+    String formActions = "'self' " + config.applications().stream()
+        .map(a -> auth.getScheme() + "://" + a.host() + port)
+        .distinct()
+        .collect(Collectors.joining(" "));
+    return new Settings(config, applications, new RedirectTargets(applications, auth),
+        new ClientAddress(config.trustedProxies()), new Cookies(config.auth().secure()),
+        formActions.strip());
   }
 
   String authUrl(String path) {
@@ -30,10 +40,31 @@ record Settings(
     return config.auth().url().toString();
   }
 
-  /** The application's base URL as browsers reach it: the auth domain's scheme and port. */
-  String applicationUrl(Application app) {
+  /**
+   * The application's URL as browsers reach it: the auth domain's scheme and port, the path
+   * prefix. For a wildcard application, the host the request named.
+   */
+  String applicationUrl(Application app, String requestHost) {
     URI auth = config.auth().url();
-    return auth.getScheme() + "://" + app.host() + (auth.getPort() > 0 ? ":" + auth.getPort() : "")
-        + "/";
+    String host = app.wildcard() ? Applications.normalizeHost(requestHost) : app.host();
+    String path = app.pathPrefix().endsWith("/") ? app.pathPrefix() : app.pathPrefix() + "/";
+    return auth.getScheme() + "://" + host + (auth.getPort() > 0 ? ":" + auth.getPort() : "")
+        + path;
+  }
+
+  /**
+   * The URL of one of an application's reserved endpoints: they live under its path prefix,
+   * so that applications sharing a host each keep their own.
+   */
+  String reservedUrl(Application app, String requestHost, String endpoint) {
+    String prefix = app.pathPrefix().equals("/") ? "" : app.pathPrefix();
+    return origin(requestHost) + prefix + AppHost.RESERVED + endpoint;
+  }
+
+  /** The origin (scheme, host, port) of an application host as browsers reach it. */
+  String origin(String requestHost) {
+    URI auth = config.auth().url();
+    return auth.getScheme() + "://" + Applications.normalizeHost(requestHost)
+        + (auth.getPort() > 0 ? ":" + auth.getPort() : "");
   }
 }

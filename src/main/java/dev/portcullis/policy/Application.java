@@ -8,15 +8,19 @@ import java.util.List;
  * One protected site.
  *
  * @param name unique, used as the audience of its tokens
- * @param host lower-case host name without port or trailing dot
+ * @param host lower-case host name without port or trailing dot, or {@code *.domain} for any
+ *     one label in front of the domain
+ * @param pathPrefix normalized path prefix; {@code /} for the whole host
  * @param upstream where allowed requests go; {@code builtin:whoami} names the echo upstream
  * @param sessionDuration how long the app cookie lives; null means the auth domain's duration
  * @param identityProviders the ids allowed to log in to it; empty means every configured one
  * @param upstreamTimeout how long the upstream may stay silent before the client gets 504
+ * @param allowEncodedSlashes whether {@code %2F} may appear in paths (kept encoded)
  */
 public record Application(
-    String name, String host, URI upstream, Duration sessionDuration, List<Policy> policies,
-    List<String> identityProviders, Duration upstreamTimeout) {
+    String name, String host, String pathPrefix, URI upstream, Duration sessionDuration,
+    List<Policy> policies, List<String> identityProviders, Duration upstreamTimeout,
+    boolean allowEncodedSlashes) {
 
   /** Long enough for slow reports and exports; the peers' defaults range from 30 s to 60 s. */
   public static final Duration DEFAULT_UPSTREAM_TIMEOUT = Duration.ofSeconds(60);
@@ -28,5 +32,14 @@ public record Application(
 
   public boolean allowsIdentityProvider(String idp) {
     return identityProviders.isEmpty() || identityProviders.contains(idp);
+  }
+
+  public boolean wildcard() {
+    return host.startsWith("*.");
+  }
+
+  /** The name of this application's cookie; per application, as applications share hosts. */
+  public String cookieName() {
+    return "portcullis_app_" + name;
   }
 }

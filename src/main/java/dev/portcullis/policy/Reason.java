@@ -3,8 +3,10 @@ package dev.portcullis.policy;
 /** Why a decision came out as it did; the names are stable and appear in logs and JSON. */
 public enum Reason {
   ALLOWED("allowed"),
+  BYPASSED("bypassed"),
   USER_UNAUTHENTICATED("user-unauthenticated"),
   USER_UNAUTHORIZED("user-unauthorized"),
+  SERVICE_TOKEN_UNAUTHORIZED("service-token-unauthorized"),
   POLICY_BLOCKED("policy-blocked"),
   IDP_NOT_ALLOWED("idp-not-allowed"),
   APP_NOT_FOUND("app-not-found");

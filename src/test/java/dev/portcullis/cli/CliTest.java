@@ -61,7 +61,7 @@ class CliTest {
         file + ":3:3: unknown key 'auth.sesion_duration' (did you mean 'session_duration'?); "
             + "expected one of: url, session_duration",
         file + ":10:36: applications[0].policies[0].action: 'maybe' is not an action; expected "
-            + "allow or block");
+            + "allow, block, bypass or service_auth");
   }
 
   @Test

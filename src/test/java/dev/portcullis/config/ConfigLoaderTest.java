@@ -127,9 +127,10 @@ class ConfigLoaderTest {
             + "supported; expected onetimepin",
         "/etc/portcullis/portcullis.yaml:15:11: applications[0].host: "
             + "'https://grafana.example.com' is not a host name (write it without scheme, port or "
-            + "path, such as grafana.example.com)",
+            + "path, such as grafana.example.com, or *.example.com for any one label in front of "
+            + "example.com)",
         "/etc/portcullis/portcullis.yaml:19:17: applications[0].policies[0].action: 'permit' is "
-            + "not an action; expected allow or block",
+            + "not an action; expected allow, block, bypass or service_auth",
         "/etc/portcullis/portcullis.yaml:21:28: applications[0].policies[0].include[0]"
             + ".email_domain: '@example.com' is not a domain (write it without '@', such as "
             + "example.com)",
@@ -137,7 +138,8 @@ class ConfigLoaderTest {
             + "must be true",
         "/etc/portcullis/portcullis.yaml:23:13: applications[0].policies[0].include[2]"
             + ".frobnicate: unknown selector 'frobnicate'; expected one of: everyone, email, "
-            + "email_domain",
+            + "email_domain, email_list, ip, group, idp, github_org, github_team, oidc_claim, "
+            + "oidc_group, service_token, any_service_token, certificate, common_name",
         "/etc/portcullis/portcullis.yaml:26:18: applications[0].policies[1].include: at least one "
             + "rule is needed",
         "/etc/portcullis/portcullis.yaml:27:5: missing key 'applications[1].policies' (without "
@@ -146,8 +148,8 @@ class ConfigLoaderTest {
         "/etc/portcullis/portcullis.yaml:29:15: applications[1].upstream: environment variable "
             + "'NOT_SET' is not set",
         "/etc/portcullis/portcullis.yaml:30:5: unknown key 'applications[1].polices' (did you "
-            + "mean 'policies'?); expected one of: name, host, upstream, upstream_timeout, "
-            + "session_duration, identity_providers, policies");
+            + "mean 'policies'?); expected one of: name, host, path, upstream, upstream_timeout, "
+            + "session_duration, identity_providers, allow_encoded_slashes, policies");
   }
 
   @Test
@@ -212,8 +214,8 @@ class ConfigLoaderTest {
         """;
 
     assertThat(problems(yaml)).containsExactly(
-        "/etc/portcullis/portcullis.yaml:13:11: applications[1].host: 'grafana.example.com' is "
-            + "already used by application 'grafana'",
+        "/etc/portcullis/portcullis.yaml:13:11: applications[1]: host 'grafana.example.com' "
+            + "with path '/' is already used by application 'grafana'",
         "/etc/portcullis/portcullis.yaml:17:11: applications[2].host: 'AUTH.example.com' is the "
             + "auth domain's host");
   }

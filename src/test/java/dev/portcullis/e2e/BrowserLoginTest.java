@@ -242,7 +242,7 @@ class BrowserLoginTest {
    */
   private String appCookieThatWorksOutsideTheBrowser(WebDriver browser, String url)
       throws InterruptedException {
-    Cookie cookie = browser.manage().getCookieNamed("portcullis_app");
+    Cookie cookie = browser.manage().getCookieNamed("portcullis_app_app");
     assertThat(cookie).as("the app cookie on %s", APP_HOST).isNotNull();
     assertThat(cookie.getDomain()).isEqualTo(APP_HOST);
     assertThat(cookie.isHttpOnly()).isTrue();
@@ -259,7 +259,7 @@ class BrowserLoginTest {
 
   /** A request as an API client would send it, carrying only the given app cookie. */
   private HttpResponse<String> getWithAppCookie(String url, String appCookie) {
-    return http.get(url, "Accept", "application/json", "Cookie", "portcullis_app=" + appCookie);
+    return http.get(url, "Accept", "application/json", "Cookie", "portcullis_app_app=" + appCookie);
   }
 
   private static String encode(String value) {

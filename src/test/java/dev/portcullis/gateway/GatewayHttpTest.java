@@ -110,7 +110,7 @@ class GatewayHttpTest {
         "X-Portcullis-User", "forged",
         "x-portcullis-jwt-assertion", "forged",
         "Cf-Access-Authenticated-User-Email", "ceo@example.com",
-        "Cookie", "portcullis_app=" + http.cookie("app.localhost", "portcullis_app")
+        "Cookie", "portcullis_app_app=" + http.cookie("app.localhost", "portcullis_app_app")
             + "; theme=dark; portcullis_session=stolen");
 
     assertThat(response.statusCode()).isEqualTo(200);
@@ -174,7 +174,7 @@ class GatewayHttpTest {
   @Test
   void tamperedExpiredWrongAudienceAndUnsignedCookiesCountAsNoCookie() throws Exception {
     gateway.signIn(http, YOU, app("/"));
-    String good = http.cookie("app.localhost", "portcullis_app");
+    String good = http.cookie("app.localhost", "portcullis_app_app");
     String[] parts = good.split("\\.");
     JsonObject claims = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1]),
         StandardCharsets.UTF_8));
@@ -193,18 +193,18 @@ class GatewayHttpTest {
         "garbage", "not-a-token");
     for (var entry : bad.entrySet()) {
       HttpResponse<String> response = http.get(app("/"), "Accept", "application/json",
-          "Cookie", "portcullis_app=" + entry.getValue());
+          "Cookie", "portcullis_app_app=" + entry.getValue());
       assertThat(response.statusCode()).as(entry.getKey()).isEqualTo(401);
     }
 
     // The same valid token presented at another application (another audience).
     HttpResponse<String> elsewhere = http.get(gateway.appUrl("other.localhost", "/"),
-        "Accept", "application/json", "Cookie", "portcullis_app=" + good);
+        "Accept", "application/json", "Cookie", "portcullis_app_other=" + good);
     assertThat(elsewhere.statusCode()).isEqualTo(401);
 
     // The global session token presented as an app token (another use).
     HttpResponse<String> session = http.get(app("/"), "Accept", "application/json",
-        "Cookie", "portcullis_app=" + http.cookie("auth.localhost", "portcullis_session"));
+        "Cookie", "portcullis_app_app=" + http.cookie("auth.localhost", "portcullis_session"));
     assertThat(session.statusCode()).isEqualTo(401);
 
     assertThat(http.get(app("/"), "Accept", "application/json").statusCode()).isEqualTo(200);
@@ -220,7 +220,7 @@ class GatewayHttpTest {
     String assertion = gateway.upstream().take().header("x-portcullis-jwt-assertion");
 
     HttpResponse<String> response = http.get(app("/"), "Accept", "application/json",
-        "Cookie", "portcullis_app=" + assertion);
+        "Cookie", "portcullis_app_app=" + assertion);
 
     assertThat(response.statusCode()).isEqualTo(401);
   }
@@ -230,7 +230,7 @@ class GatewayHttpTest {
   @Test
   void logoutRevokesTheSessionSoTheOldAppCookieStopsWorking() throws Exception {
     gateway.signIn(http, YOU, app("/"));
-    String oldAppCookie = http.cookie("app.localhost", "portcullis_app");
+    String oldAppCookie = http.cookie("app.localhost", "portcullis_app_app");
     String oldSession = http.cookie("auth.localhost", "portcullis_session");
 
     HttpResponse<String> logout = http.get(app("/.portcullis/logout"), "Accept", "text/html");
@@ -238,7 +238,7 @@ class GatewayHttpTest {
     assertThat(logout.statusCode()).isEqualTo(302);
     assertThat(logout.headers().firstValue("location")).hasValue(gateway.authUrl("/logout"));
     HttpResponse<String> replay = http.get(app("/"), "Accept", "application/json",
-        "Cookie", "portcullis_app=" + oldAppCookie);
+        "Cookie", "portcullis_app_app=" + oldAppCookie);
     assertThat(replay.statusCode()).isEqualTo(401);
     HttpResponse<String> authorize = http.get(gateway.authUrl("/authorize?redirect_url="
         + enc(app("/"))), "Accept", "text/html", "Cookie", "portcullis_session=" + oldSession);
@@ -250,13 +250,13 @@ class GatewayHttpTest {
   @Test
   void authDomainLogoutAlsoEndsEveryAppCookie() throws Exception {
     gateway.signIn(http, YOU, app("/"));
-    String oldAppCookie = http.cookie("app.localhost", "portcullis_app");
+    String oldAppCookie = http.cookie("app.localhost", "portcullis_app_app");
 
     assertThat(http.get(gateway.authUrl("/logout"), "Accept", "text/html").statusCode())
         .isEqualTo(200);
 
     assertThat(http.get(app("/"), "Accept", "application/json", "Cookie",
-        "portcullis_app=" + oldAppCookie).statusCode()).isEqualTo(401);
+        "portcullis_app_app=" + oldAppCookie).statusCode()).isEqualTo(401);
   }
 
   // ---- handoff codes
