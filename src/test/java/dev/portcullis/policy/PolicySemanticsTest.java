@@ -6,57 +6,78 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.From;
-import net.jqwik.api.constraints.Size;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import java.util.function.BiConsumer;
+import org.junit.jupiter.api.Test;
 
 /**
- * Properties of the policy semantics over random policies and subjects, drawn from a small
- * world (three emails, two domains, two networks, a service token) so that matches are common.
+ * Properties of the policy semantics, checked over thousands of random policy lists and subjects
+ * drawn from a small world (three emails, two domains, two networks, two service tokens) so
+ * that matches are common. Generation is seeded: a failure names its seed and sample, and the
+ * same seed reproduces it.
  */
 class PolicySemanticsTest {
   private static final List<String> EMAILS = List.of("a@x.test", "b@x.test", "c@y.test");
+  private static final int CASES = 5_000;
+  private static final long SEED = 20261204L;
+
   private final PolicyEngine engine = new PolicyEngine();
 
-  @Provide
-  Arbitrary<Selector> selectors() {
-    return Arbitraries.oneOf(
-        Arbitraries.just(new Selector.Everyone()),
-        Arbitraries.of(EMAILS).set().ofMinSize(1).ofMaxSize(2).map(Selector.Email::new),
-        Arbitraries.of("x.test", "y.test").map(d -> new Selector.EmailDomain(Set.of(d))),
-        Arbitraries.of("10.0.0.0/8", "192.0.2.0/24").map(c ->
-            new Selector.Ip(new CidrSet(List.of(Cidr.parse(c))))),
-        Arbitraries.of("ci", "deploy").map(t -> new Selector.ServiceToken(Set.of(t))),
-        Arbitraries.just(new Selector.AnyServiceToken()));
-  }
+  /** Draws random selectors, rules, policies and subjects from one seeded source. */
+  private static final class World {
+    private final Random random;
 
-  @Provide
-  Arbitrary<Rules> rules() {
-    Arbitrary<List<Selector>> some = selectors().list().ofMinSize(1).ofMaxSize(3);
-    Arbitrary<List<Selector>> any = selectors().list().ofMaxSize(2);
-    return Combinators.combine(some, any, any).as(Rules::new);
-  }
+    World(long seed) {
+      this.random = new Random(seed);
+    }
 
-  @Provide
-  Arbitrary<Policy> policies() {
-    return Combinators.combine(Arbitraries.of(Action.class), rules())
-        .as((action, rules) -> new Policy(action.configName() + "-" + rules.hashCode(), action,
-            rules));
-  }
+    Selector selector() {
+      return switch (random.nextInt(6)) {
+        case 0 -> new Selector.Everyone();
+        case 1 -> new Selector.Email(Set.of(pick(EMAILS)));
+        case 2 -> new Selector.EmailDomain(Set.of(pick(List.of("x.test", "y.test"))));
+        case 3 -> new Selector.Ip(new CidrSet(List.of(Cidr.parse(
+            pick(List.of("10.0.0.0/8", "192.0.2.0/24"))))));
+        case 4 -> new Selector.ServiceToken(Set.of(pick(List.of("ci", "deploy"))));
+        default -> new Selector.AnyServiceToken();
+      };
+    }
 
-  @Provide
-  Arbitrary<Subject> subjects() {
-    Arbitrary<String> email = Arbitraries.of(EMAILS).injectNull(0.3);
-    Arbitrary<String> token = Arbitraries.of("ci", "deploy").injectNull(0.6);
-    Arbitrary<String> ip = Arbitraries.of("10.1.1.1", "192.0.2.9", "203.0.113.5");
-    return Combinators.combine(email, token, ip).as((e, t, a) -> Subject.builder().email(e)
-        .idp(e == null ? null : "email").serviceToken(t).clientAddress(address(a)).build());
+    List<Selector> selectors(int min, int max) {
+      List<Selector> out = new ArrayList<>();
+      int n = min + random.nextInt(max - min + 1);
+      for (int i = 0; i < n; i++) {
+        out.add(selector());
+      }
+      return out;
+    }
+
+    Rules rules() {
+      return new Rules(selectors(1, 3), selectors(0, 2), selectors(0, 2));
+    }
+
+    List<Policy> policies() {
+      List<Policy> out = new ArrayList<>();
+      int n = random.nextInt(7);
+      for (int i = 0; i < n; i++) {
+        Action action = Action.values()[random.nextInt(Action.values().length)];
+        out.add(new Policy(action.configName() + "-" + i, action, rules()));
+      }
+      return out;
+    }
+
+    Subject subject() {
+      String email = random.nextInt(10) < 3 ? null : pick(EMAILS);
+      String token = random.nextInt(10) < 6 ? null : pick(List.of("ci", "deploy"));
+      String ip = pick(List.of("10.1.1.1", "192.0.2.9", "203.0.113.5"));
+      return Subject.builder().email(email).idp(email == null ? null : "email")
+          .serviceToken(token).clientAddress(address(ip)).build();
+    }
+
+    private <T> T pick(List<T> values) {
+      return values.get(random.nextInt(values.size()));
+    }
   }
 
   private static InetAddress address(String literal) {
@@ -68,85 +89,123 @@ class PolicySemanticsTest {
         policies, List.of(), Application.DEFAULT_UPSTREAM_TIMEOUT, false);
   }
 
-  @Property
-  boolean addingAnExcludeNeverWidensAccess(@ForAll @Size(max = 6) List<@From("policies") Policy> policies,
-      @ForAll("subjects") Subject subject, @ForAll("selectors") Selector extra) {
-    if (policies.isEmpty()) {
-      return true;
-    }
-    Policy first = policies.get(0);
-    List<Selector> exclude = new ArrayList<>(first.rules().exclude());
-    exclude.add(extra);
-    List<Policy> narrowed = new ArrayList<>(policies);
-    narrowed.set(0, new Policy(first.name(), first.action(),
-        new Rules(first.rules().include(), first.rules().require(), exclude)));
-    if (first.action() == Action.BLOCK) {
-      // Excluding from a block policy lets more through: the property is about grants.
-      return true;
-    }
-    boolean before = engine.decide(app(policies), subject).allowed();
-    boolean after = engine.decide(app(narrowed), subject).allowed();
-    return before || !after;
-  }
-
-  @Property
-  boolean addingAnIncludeNeverNarrowsAccess(@ForAll @Size(max = 6) List<@From("policies") Policy> policies,
-      @ForAll("subjects") Subject subject, @ForAll("selectors") Selector extra) {
-    if (policies.isEmpty() || policies.get(0).action() == Action.BLOCK) {
-      return true;
-    }
-    Policy first = policies.get(0);
-    List<Selector> include = new ArrayList<>(first.rules().include());
-    include.add(extra);
-    List<Policy> widened = new ArrayList<>(policies);
-    widened.set(0, new Policy(first.name(), first.action(),
-        new Rules(include, first.rules().require(), first.rules().exclude())));
-    boolean before = engine.decide(app(policies), subject).allowed();
-    boolean after = engine.decide(app(widened), subject).allowed();
-    return !before || after;
-  }
-
-  @Property
-  boolean fileOrderAcrossClassesNeverMatters(@ForAll @Size(max = 6) List<@From("policies") Policy> policies,
-      @ForAll("subjects") Subject subject) {
-    // Reordering keeps the order inside each class (bypass and service_auth are one class):
-    // only the classes' positions change.
-    List<Policy> reordered = new ArrayList<>();
-    policies.stream().filter(p -> p.action() == Action.ALLOW).forEach(reordered::add);
-    policies.stream().filter(p -> p.action() == Action.BLOCK).forEach(reordered::add);
-    policies.stream().filter(p -> p.action() == Action.BYPASS
-        || p.action() == Action.SERVICE_AUTH).forEach(reordered::add);
-    Decision a = engine.decide(app(policies), subject);
-    Decision b = engine.decide(app(reordered), subject);
-    return a.allowed() == b.allowed() && a.reason() == b.reason();
-  }
-
-  @Property
-  void bypassAndServiceAuthPrecedeBlockAndBlockPrecedesAllow(
-      @ForAll @Size(max = 6) List<@From("policies") Policy> policies, @ForAll("subjects") Subject subject) {
-    Decision decision = engine.decide(app(policies), subject);
-    boolean bypassMatches = policies.stream().anyMatch(p -> p.action() == Action.BYPASS
-        && p.rules().evaluate(subject).matched());
-    boolean serviceMatches = subject.machine() && policies.stream().anyMatch(p ->
-        p.action() == Action.SERVICE_AUTH && p.rules().evaluate(subject).matched());
-    boolean blockMatches = subject.signedIn() && policies.stream().anyMatch(p ->
-        p.action() == Action.BLOCK && p.rules().evaluate(subject).matched());
-    if (bypassMatches || serviceMatches) {
-      assertThat(decision.allowed()).isTrue();
-      assertThat(decision.action()).isIn(Action.BYPASS, Action.SERVICE_AUTH);
-    } else if (blockMatches) {
-      assertThat(decision.allowed()).isFalse();
-      assertThat(decision.reason()).isEqualTo(Reason.POLICY_BLOCKED);
+  /** Runs a check over {@link #CASES} random cases; a failure names the case. */
+  private static void forAll(BiConsumer<World, Integer> check) {
+    World world = new World(SEED);
+    for (int i = 0; i < CASES; i++) {
+      check.accept(world, i);
     }
   }
 
-  @Property
-  boolean anonymousRequestsAreAllowedOnlyByBypass(@ForAll @Size(max = 6) List<@From("policies") Policy> policies,
-      @ForAll("subjects") Subject subject) {
-    if (subject.signedIn() || subject.machine()) {
-      return true;
-    }
-    Decision decision = engine.decide(app(policies), subject);
-    return !decision.allowed() || decision.action() == Action.BYPASS;
+  private boolean allowed(List<Policy> policies, Subject subject) {
+    return engine.decide(app(policies), subject).allowed();
+  }
+
+  @Test
+  void addingAnExcludeToAGrantingPolicyNeverWidensAccess() {
+    forAll((world, i) -> {
+      List<Policy> policies = world.policies();
+      Subject subject = world.subject();
+      Selector extra = world.selector();
+      for (int p = 0; p < policies.size(); p++) {
+        Policy target = policies.get(p);
+        if (target.action() == Action.BLOCK) {
+          continue;
+        }
+        List<Selector> exclude = new ArrayList<>(target.rules().exclude());
+        exclude.add(extra);
+        List<Policy> narrowed = new ArrayList<>(policies);
+        narrowed.set(p, new Policy(target.name(), target.action(),
+            new Rules(target.rules().include(), target.rules().require(), exclude)));
+        boolean after = allowed(narrowed, subject);
+        assertThat(!after || allowed(policies, subject))
+            .as("case %d: %s excluding %s for %s", i, policies, extra, subject).isTrue();
+      }
+    });
+  }
+
+  @Test
+  void addingAnIncludeToAGrantingPolicyNeverNarrowsAccess() {
+    forAll((world, i) -> {
+      List<Policy> policies = world.policies();
+      Subject subject = world.subject();
+      Selector extra = world.selector();
+      for (int p = 0; p < policies.size(); p++) {
+        Policy target = policies.get(p);
+        if (target.action() == Action.BLOCK) {
+          continue;
+        }
+        List<Selector> include = new ArrayList<>(target.rules().include());
+        include.add(extra);
+        List<Policy> widened = new ArrayList<>(policies);
+        widened.set(p, new Policy(target.name(), target.action(),
+            new Rules(include, target.rules().require(), target.rules().exclude())));
+        boolean before = allowed(policies, subject);
+        assertThat(!before || allowed(widened, subject))
+            .as("case %d: %s including %s for %s", i, policies, extra, subject).isTrue();
+      }
+    });
+  }
+
+  @Test
+  void fileOrderAcrossActionClassesNeverMatters() {
+    forAll((world, i) -> {
+      List<Policy> policies = world.policies();
+      Subject subject = world.subject();
+      // Classes move as wholes (allow, then block, then bypass with service_auth); the order
+      // inside a class is kept, since there the first match in file order decides.
+      List<Policy> reordered = new ArrayList<>();
+      policies.stream().filter(p -> p.action() == Action.ALLOW).forEach(reordered::add);
+      policies.stream().filter(p -> p.action() == Action.BLOCK).forEach(reordered::add);
+      policies.stream().filter(p -> p.action() == Action.BYPASS
+          || p.action() == Action.SERVICE_AUTH).forEach(reordered::add);
+      Decision a = engine.decide(app(policies), subject);
+      Decision b = engine.decide(app(reordered), subject);
+      assertThat(b.allowed()).as("case %d: %s for %s", i, policies, subject)
+          .isEqualTo(a.allowed());
+      assertThat(b.reason()).isEqualTo(a.reason());
+    });
+  }
+
+  @Test
+  void bypassAndServiceAuthPrecedeBlockWhichPrecedesAllow() {
+    forAll((world, i) -> {
+      List<Policy> policies = world.policies();
+      Subject subject = world.subject();
+      Decision decision = engine.decide(app(policies), subject);
+      boolean bypass = policies.stream().anyMatch(p -> p.action() == Action.BYPASS
+          && p.rules().evaluate(subject).matched());
+      boolean service = subject.machine() && policies.stream().anyMatch(p ->
+          p.action() == Action.SERVICE_AUTH && p.rules().evaluate(subject).matched());
+      boolean block = subject.signedIn() && policies.stream().anyMatch(p ->
+          p.action() == Action.BLOCK && p.rules().evaluate(subject).matched());
+      String label = "case " + i + ": " + policies + " for " + subject;
+      if (bypass || service) {
+        assertThat(decision.allowed()).as(label).isTrue();
+        assertThat(decision.action()).as(label).isIn(Action.BYPASS, Action.SERVICE_AUTH);
+      } else if (block) {
+        assertThat(decision.reason()).as(label).isEqualTo(Reason.POLICY_BLOCKED);
+      }
+    });
+  }
+
+  @Test
+  void aRequestThatProvedNothingIsAllowedOnlyByBypass() {
+    forAll((world, i) -> {
+      List<Policy> policies = world.policies();
+      Subject subject = Subject.anonymous(world.subject().clientAddress());
+      Decision decision = engine.decide(app(policies), subject);
+      assertThat(!decision.allowed() || decision.action() == Action.BYPASS)
+          .as("case %d: %s", i, policies).isTrue();
+    });
+  }
+
+  @Test
+  void theGeneratorCoversEveryOutcome() {
+    Set<Reason> seen = new java.util.HashSet<>();
+    forAll((world, i) -> seen.add(engine.decide(app(world.policies()), world.subject())
+        .reason()));
+    assertThat(seen).contains(Reason.ALLOWED, Reason.BYPASSED, Reason.POLICY_BLOCKED,
+        Reason.USER_UNAUTHORIZED, Reason.SERVICE_TOKEN_UNAUTHORIZED, Reason.USER_UNAUTHENTICATED);
   }
 }
