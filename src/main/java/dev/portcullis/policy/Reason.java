@@ -9,7 +9,8 @@ public enum Reason {
   SERVICE_TOKEN_UNAUTHORIZED("service-token-unauthorized"),
   POLICY_BLOCKED("policy-blocked"),
   IDP_NOT_ALLOWED("idp-not-allowed"),
-  APP_NOT_FOUND("app-not-found");
+  APP_NOT_FOUND("app-not-found"),
+  BAD_REQUEST("bad-request");
 
   private final String code;
 

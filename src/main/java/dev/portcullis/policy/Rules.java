@@ -30,11 +30,11 @@ public record Rules(List<Selector> include, List<Selector> require, List<Selecto
     }
     if (included == null) {
       return Match.failed("no include rule matched ("
-          + String.join(" or ", include.stream().map(Selector::describe).toList()) + ")");
+          + String.join(" or ", include.stream().map(s -> explain(s, subject)).toList()) + ")");
     }
     for (Selector required : require) {
       if (!required.matches(subject)) {
-        return Match.failed("require rule failed (" + required.describe() + ")");
+        return Match.failed("require rule failed (" + explain(required, subject) + ")");
       }
     }
     for (Selector excluded : exclude) {
@@ -43,6 +43,14 @@ public record Rules(List<Selector> include, List<Selector> require, List<Selecto
       }
     }
     return new Match(true, "matched " + included.describe());
+  }
+
+  /** A failed selector in words; for a group, also why the group's own rules failed. */
+  private static String explain(Selector selector, Subject subject) {
+    if (selector instanceof Selector.GroupRef ref) {
+      return selector.describe() + ": " + ref.group().rules().evaluate(subject).explanation();
+    }
+    return selector.describe();
   }
 
   /** Whether the rules held, and why in words. */

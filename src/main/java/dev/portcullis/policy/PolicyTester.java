@@ -1,0 +1,70 @@
+package dev.portcullis.policy;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.List;
+
+/**
+ * Answers "what would happen to this request?" without a server: finds the application for a
+ * URL exactly as the gateway does (host, normalized path, most specific application first) and
+ * decides it for a subject. Used by {@code portcullis policy test} and its cases files.
+ */
+public final class PolicyTester {
+  private final Applications applications;
+  private final PolicyEngine engine = new PolicyEngine();
+
+  public PolicyTester(List<Application> applications) {
+    this.applications = new Applications(applications);
+  }
+
+  /**
+   * The outcome for one URL.
+   *
+   * @param application the application that would serve it, or null
+   * @param path the normalized path the upstream would receive, or null when refused
+   * @param decision the decision; for an unknown URL a denial with {@code app-not-found}
+   */
+  public record Outcome(Application application, String path, Decision decision) {
+    public boolean allowed() {
+      return decision.allowed();
+    }
+  }
+
+  /**
+   * @throws IllegalArgumentException when the URL is not an absolute http(s) URL
+   */
+  public Outcome test(String url, Subject subject) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("'" + url + "' is not a URL");
+    }
+    if (uri.getHost() == null || !("http".equals(uri.getScheme())
+        || "https".equals(uri.getScheme()))) {
+      throw new IllegalArgumentException("'" + url + "' is not an absolute http(s) URL");
+    }
+    String rawPath = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/"
+        : uri.getRawPath();
+    RequestPath.Result normalized = RequestPath.normalize(rawPath, true);
+    if (normalized instanceof RequestPath.Refused refused) {
+      return refused(null, "the path is refused: " + refused.reason());
+    }
+    String path = ((RequestPath.Normalized) normalized).path();
+    Application app = applications.find(uri.getHost(), path).orElse(null);
+    if (app == null) {
+      return new Outcome(null, path, new Decision(false, null, Reason.APP_NOT_FOUND, null,
+          "no application serves " + uri.getHost() + path, List.of()));
+    }
+    if (!app.allowEncodedSlashes()
+        && RequestPath.normalize(rawPath, false) instanceof RequestPath.Refused refused) {
+      return refused(app, "the path is refused: " + refused.reason());
+    }
+    return new Outcome(app, path, engine.decide(app, subject));
+  }
+
+  private static Outcome refused(Application app, String why) {
+    return new Outcome(app, null, new Decision(false, null, Reason.BAD_REQUEST, null, why,
+        List.of()));
+  }
+}
