@@ -59,6 +59,7 @@ final class ServeCommand implements Callable<Integer> {
     if (banner != null) {
       console.println(banner);
     }
+    reloadOnHangup(gateway);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -70,6 +71,15 @@ final class ServeCommand implements Callable<Integer> {
     }, "portcullis-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /** SIGHUP reloads the configuration, as for most Unix daemons. */
+  private static void reloadOnHangup(Gateway gateway) {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> gateway.reload());
+    } catch (IllegalArgumentException unsupported) {
+      // No SIGHUP on this platform: the file watch still reloads.
+    }
   }
 
   private static String describe(Throwable e) {

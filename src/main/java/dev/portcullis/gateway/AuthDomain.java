@@ -159,7 +159,7 @@ final class AuthDomain {
             .anyMatch(a -> services.engine().decide(a, subject).allowed()));
     if (mayEnter) {
       // Not awaited: the page must take the same time whether or not the address may enter.
-      deliverPin(email, appName == null ? "Portcullis" : appName, idp, requestId);
+      deliverPin(s, email, appName == null ? "Portcullis" : appName, idp, requestId);
     } else {
       Audit.event("pin_withheld").addKeyValue("email", email)
           .addKeyValue("app", appName == null ? "-" : appName).addKeyValue("request_id", requestId)
@@ -173,12 +173,13 @@ final class AuthDomain {
     renderCode(ctx, s, email, appName, redirectUrl, null, 200);
   }
 
-  private void deliverPin(String email, String appName, IdentityProvider idp, String requestId) {
+  private void deliverPin(Settings s, String email, String appName, IdentityProvider idp,
+      String requestId) {
     services.blocking(() -> services.pins().issue(email, appName))
         .compose(code -> {
           PinMessage message = new PinMessage(email, appName, code, OneTimePins.LIFETIME);
           return idp.delivery() == Delivery.CONSOLE ? services.consoleMailer().send(message)
-              : services.mailer().send(message);
+              : s.smtpMailer().send(message);
         })
         .onSuccess(v -> Audit.event("pin_sent").addKeyValue("email", email)
             .addKeyValue("app", appName).addKeyValue("request_id", requestId).log())

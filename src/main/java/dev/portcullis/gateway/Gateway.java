@@ -1,6 +1,10 @@
 package dev.portcullis.gateway;
 
+import dev.portcullis.config.ConfigException;
+import dev.portcullis.config.ConfigLoader;
+import dev.portcullis.config.ConfigWatcher;
 import dev.portcullis.config.PortcullisConfig;
+import dev.portcullis.config.Problem;
 import dev.portcullis.config.PortcullisConfig.Delivery;
 import dev.portcullis.identity.ConsoleOutbox;
 import dev.portcullis.identity.OneTimePins;
@@ -26,7 +30,9 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.io.PrintStream;
 import java.time.Clock;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +64,12 @@ public final class Gateway {
   private final HttpServer server;
   private final WhoamiUpstream whoami;
   private final long[] timers;
+  private final Object reloadLock = new Object();
+  private final List<java.util.function.Consumer<Reload>> reloadListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile ConfigWatcher watcher;
+  /** The debounce timer of a pending watched reload; touched on the event loop only. */
+  private long pendingReload = -1;
 
   private Gateway(Vertx vertx, Services services, AtomicReference<Settings> settings,
       HttpServer server, WhoamiUpstream whoami, long[] timers) {
@@ -74,10 +86,11 @@ public final class Gateway {
    *
    * @param clock the time source for tokens, PINs and codes; tests pass a controllable one
    * @param console where {@code delivery: console} PINs and the demo banner are printed
+   * @param watchConfig whether to reload when the configuration file or an email list changes
    */
-  public record Options(Clock clock, PrintStream console) {
+  public record Options(Clock clock, PrintStream console, boolean watchConfig) {
     public static Options defaults(PrintStream console) {
-      return new Options(Clock.systemUTC(), console);
+      return new Options(Clock.systemUTC(), console, true);
     }
   }
 
@@ -88,9 +101,10 @@ public final class Gateway {
   public static Future<Gateway> start(Vertx vertx, PortcullisConfig config, Options options) {
     return vertx.executeBlocking(() -> openStore(config, options.clock()))
         .compose(opened -> {
-          Future<WhoamiUpstream> whoami = usesWhoami(config)
-              ? WhoamiUpstream.start(vertx, new Pages()) : Future.succeededFuture(null);
-          return whoami.compose(w -> listen(vertx, config, options, opened, w))
+          // Always started (loopback, ephemeral port): a reload may add an application that
+          // uses it.
+          return WhoamiUpstream.start(vertx, new Pages())
+              .compose(w -> listen(vertx, config, options, opened, w))
               .onFailure(e -> opened.store().close());
         });
   }
@@ -112,26 +126,21 @@ public final class Gateway {
     }
   }
 
-  private static boolean usesWhoami(PortcullisConfig config) {
-    return config.applications().stream()
-        .anyMatch(a -> a.upstream().getScheme().equals("builtin"));
-  }
 
   private static Future<Gateway> listen(Vertx vertx, PortcullisConfig config, Options options,
       Opened opened, WhoamiUpstream whoami) {
     Clock clock = options.clock();
-    Settings initial = Settings.of(config);
+    Settings initial = Settings.of(config, smtpMailer(vertx, config));
     AtomicReference<Settings> settings = new AtomicReference<>(initial);
     Pages pages = new Pages();
     Revocations revocations = new Revocations(opened.store(), clock);
     revocations.refresh();
     ConsoleOutbox outbox = new ConsoleOutbox(options.console(), clock);
-    PinMailer smtp = config.smtp().map(m -> (PinMailer) new SmtpPinMailer(vertx, m)).orElse(null);
     Services services = new Services(vertx, clock, opened.store(), opened.keys(),
         new Tokens(opened.keys(), clock, initial.issuer()), revocations,
         new OneTimePins(opened.store(), new Hmac(opened.sealer().derive("pin")), clock),
         new Hmac(opened.sealer().derive("code")), new Csrf(new Hmac(opened.sealer()
-            .derive("csrf"))), smtp, outbox,
+            .derive("csrf"))), outbox,
         new RateLimiter(PINS_PER_EMAIL, PIN_WINDOW, clock),
         new RateLimiter(PINS_PER_CLIENT, PIN_WINDOW, clock), new PolicyEngine(),
         new Responses(pages, () -> settings.get().formActions()), pages, new Forwarder(vertx));
@@ -141,7 +150,7 @@ public final class Gateway {
     }
 
     AuthDomain auth = new AuthDomain(services, settings::get, outbox);
-    AppHost apps = new AppHost(services, settings::get, () -> whoami == null ? 0 : whoami.port());
+    AppHost apps = new AppHost(services, settings::get, whoami::port);
     HttpServer server = vertx.createHttpServer(new HttpServerOptions()
         .setMaxHeaderSize(16 * 1024)
         .setIdleTimeout(120)
@@ -160,8 +169,43 @@ public final class Gateway {
       LOG.atInfo().setMessage("listening").addKeyValue("address", config.listenHost() + ":"
           + bound.actualPort()).addKeyValue("auth_url", initial.issuer())
           .addKeyValue("applications", config.applications().size()).log();
-      return new Gateway(vertx, services, settings, bound, whoami, new long[] {refresh, purge});
+      Gateway gateway = new Gateway(vertx, services, settings, bound, whoami,
+          new long[] {refresh, purge});
+      if (options.watchConfig()) {
+        gateway.watch();
+      }
+      return gateway;
     });
+  }
+
+  /** How long to wait after a file change before reloading: one save, several events. */
+  private static final Duration WATCH_DEBOUNCE = Duration.ofMillis(250);
+
+  private void watch() {
+    try {
+      ConfigWatcher created = new ConfigWatcher(() -> vertx.runOnContext(v -> {
+        if (pendingReload >= 0) {
+          vertx.cancelTimer(pendingReload);
+        }
+        pendingReload = vertx.setTimer(WATCH_DEBOUNCE.toMillis(), id -> {
+          pendingReload = -1;
+          reload();
+        });
+      }));
+      watcher = created;
+      watchedFiles(settings.get().config());
+    } catch (java.io.IOException e) {
+      LOG.atWarn().setMessage("cannot watch the configuration file; use SIGHUP to reload")
+          .addKeyValue("error", e.getMessage()).log();
+    }
+  }
+
+  private void watchedFiles(PortcullisConfig config) {
+    if (watcher != null) {
+      List<Path> files = new java.util.ArrayList<>(config.emailLists());
+      files.add(config.source());
+      watcher.watch(files);
+    }
   }
 
   private static void dispatch(HttpServerRequest request, Settings s, AuthDomain auth,
@@ -187,6 +231,86 @@ public final class Gateway {
     apps.handle(request, requestId);
   }
 
+  private static PinMailer smtpMailer(Vertx vertx, PortcullisConfig config) {
+    return config.smtp().map(m -> (PinMailer) new SmtpPinMailer(vertx, m)).orElse(null);
+  }
+
+  /** What a reload did. */
+  public sealed interface Reload {
+    /** The new configuration is in force for every new request. */
+    record Applied(int applications) implements Reload {}
+
+    /** The new configuration was refused; the previous one stays in force. */
+    record Rejected(List<String> problems) implements Reload {}
+  }
+
+  /**
+   * Reads the configuration file again and, when it is valid, puts it in force atomically for
+   * new requests; requests under way finish with the configuration they started with. Sessions,
+   * keys and revocations are kept. An invalid file, or one that changes what only a restart can
+   * change ({@code listen}, {@code data_dir}, {@code store}, {@code auth.url}), is refused with
+   * the same messages as {@code portcullis check} and the running configuration stays.
+   * Reloads run one at a time. The future never fails.
+   */
+  public Future<Reload> reload() {
+    Path source = settings.get().config().source();
+    return vertx.executeBlocking(() -> {
+      synchronized (reloadLock) {
+        Settings current = settings.get();
+        PortcullisConfig next;
+        try {
+          next = new ConfigLoader().load(source);
+        } catch (ConfigException e) {
+          return rejected(e.problems().stream().map(Problem::toString).toList());
+        }
+        List<String> restartOnly = restartOnlyChanges(current.config(), next);
+        if (!restartOnly.isEmpty()) {
+          return rejected(restartOnly);
+        }
+        settings.set(Settings.of(next, smtpMailer(vertx, next)));
+        watchedFiles(next);
+        if (current.smtpMailer() != null) {
+          current.smtpMailer().close();
+        }
+        LOG.atInfo().setMessage("configuration reloaded").addKeyValue("file", source)
+            .addKeyValue("applications", next.applications().size()).log();
+        return (Reload) new Reload.Applied(next.applications().size());
+      }
+    }, false).otherwise(e -> rejected(List.of(source + ": reload failed: " + e)))
+        .onSuccess(result -> reloadListeners.forEach(listener -> listener.accept(result)));
+  }
+
+  /** Tells {@code listener} about every reload from now on, applied or rejected. */
+  public void onReload(java.util.function.Consumer<Reload> listener) {
+    reloadListeners.add(listener);
+  }
+
+  private Reload rejected(List<String> problems) {
+    LOG.atWarn().setMessage("configuration rejected; the previous one stays in force")
+        .addKeyValue("problems", problems.size()).log();
+    problems.forEach(p -> LOG.warn("  {}", p));
+    return new Reload.Rejected(problems);
+  }
+
+  private static List<String> restartOnlyChanges(PortcullisConfig was, PortcullisConfig now) {
+    List<String> out = new java.util.ArrayList<>();
+    String file = now.source().toString();
+    if (!was.listenHost().equals(now.listenHost()) || was.listenPort() != now.listenPort()) {
+      out.add(file + ":1:1: listen changed; restart Portcullis to apply it");
+    }
+    if (!was.dataDir().equals(now.dataDir())) {
+      out.add(file + ":1:1: data_dir changed; restart Portcullis to apply it");
+    }
+    if (!was.storeUrl().equals(now.storeUrl())) {
+      out.add(file + ":1:1: store changed; restart Portcullis to apply it");
+    }
+    if (!was.auth().url().equals(now.auth().url())) {
+      out.add(file + ":1:1: auth.url changed; restart Portcullis to apply it (sessions are "
+          + "bound to it)");
+    }
+    return out;
+  }
+
   /** The port the server listens on; useful when the configuration asked for port 0. */
   public int port() {
     return server.actualPort();
@@ -201,8 +325,13 @@ public final class Gateway {
     for (long timer : timers) {
       vertx.cancelTimer(timer);
     }
+    if (watcher != null) {
+      watcher.close();
+    }
+    PinMailer smtp = settings.get().smtpMailer();
     return server.close()
-        .compose(v -> whoami == null ? Future.<Void>succeededFuture() : whoami.close())
+        .compose(v -> whoami.close())
+        .compose(v -> smtp == null ? Future.<Void>succeededFuture() : smtp.close())
         .compose(v -> services.forwarder().close())
         .eventually(() -> vertx.executeBlocking(() -> {
           services.store().close();

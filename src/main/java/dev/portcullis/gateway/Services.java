@@ -18,14 +18,13 @@ import java.util.concurrent.Callable;
  * The long-lived parts the handlers share, independent of configuration reloads.
  *
  * @param codes keyed hashes of one-use handoff codes
- * @param mailer delivers PINs of {@code delivery: smtp} providers; null when there is no SMTP
  * @param consoleMailer delivers PINs of {@code delivery: console} providers
  * @param pinsPerEmail how many PINs one address may request per window
  * @param pinsPerClient how many PINs one client address may request per window
  */
 record Services(
     Vertx vertx, Clock clock, Store store, KeyRing keys, Tokens tokens, Revocations revocations,
-    OneTimePins pins, Hmac codes, Csrf csrf, PinMailer mailer, PinMailer consoleMailer,
+    OneTimePins pins, Hmac codes, Csrf csrf, PinMailer consoleMailer,
     RateLimiter pinsPerEmail, RateLimiter pinsPerClient, PolicyEngine engine,
     Responses responses, dev.portcullis.web.Pages pages, Forwarder forwarder) {
 

@@ -1,6 +1,7 @@
 package dev.portcullis.gateway;
 
 import dev.portcullis.config.PortcullisConfig;
+import dev.portcullis.identity.PinMailer;
 import dev.portcullis.policy.Application;
 import dev.portcullis.policy.Applications;
 import dev.portcullis.session.Cookies;
@@ -17,9 +18,12 @@ import java.util.stream.Collectors;
  */
 record Settings(
     PortcullisConfig config, Applications applications, RedirectTargets redirects,
-    ClientAddress clientAddress, Cookies cookies, String formActions) {
+    ClientAddress clientAddress, Cookies cookies, String formActions, PinMailer smtpMailer) {
 
-  static Settings of(PortcullisConfig config) {
+  /**
+   * @param smtpMailer delivers PINs of {@code delivery: smtp} providers; null without SMTP
+   */
+  static Settings of(PortcullisConfig config, PinMailer smtpMailer) {
     Applications applications = new Applications(config.applications());
     URI auth = config.auth().url();
     String port = auth.getPort() > 0 ? ":" + auth.getPort() : "";
@@ -29,7 +33,7 @@ record Settings(
         .collect(Collectors.joining(" "));
     return new Settings(config, applications, new RedirectTargets(applications, auth),
         new ClientAddress(config.trustedProxies()), new Cookies(config.auth().secure()),
-        formActions.strip());
+        formActions.strip(), smtpMailer);
   }
 
   String authUrl(String path) {

@@ -7,4 +7,9 @@ public interface PinMailer {
 
   /** Completes when the message was handed over for delivery; fails with the delivery error. */
   Future<Void> send(PinMessage message);
+
+  /** Releases connections; the mailer is not used afterwards. */
+  default Future<Void> close() {
+    return Future.succeededFuture();
+  }
 }

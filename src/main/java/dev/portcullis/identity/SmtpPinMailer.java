@@ -30,7 +30,8 @@ public final class SmtpPinMailer implements PinMailer {
     } else {
       config.setLogin(LoginOption.DISABLED);
     }
-    this.client = MailClient.createShared(vertx, config, "portcullis-smtp");
+    // Not shared: a reload with new SMTP settings gets a client of its own.
+    this.client = MailClient.create(vertx, config);
     this.from = smtp.from();
   }
 
@@ -42,5 +43,10 @@ public final class SmtpPinMailer implements PinMailer {
         .setSubject(message.subject())
         .setText(message.body());
     return client.sendMail(mail).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> close() {
+    return client.close();
   }
 }

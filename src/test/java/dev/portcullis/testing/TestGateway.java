@@ -70,9 +70,15 @@ public final class TestGateway implements AutoCloseable {
     return start(dir, DEFAULT_CONFIG, Map.of());
   }
 
-  /** Starts with a template and extra placeholder values. */
+  /** Starts with a template and extra placeholder values; the file is not watched. */
   public static TestGateway start(Path dir, String template, Map<String, String> extra)
       throws Exception {
+    return start(dir, template, extra, false);
+  }
+
+  /** Starts with a template, extra placeholder values and, if asked, a file watch. */
+  public static TestGateway start(Path dir, String template, Map<String, String> extra,
+      boolean watch) throws Exception {
     Vertx vertx = Vertx.vertx();
     RecordingUpstream upstream = new RecordingUpstream(vertx);
     int port = freePort();
@@ -88,7 +94,7 @@ public final class TestGateway implements AutoCloseable {
     MutableClock clock = MutableClock.startingNow();
     NotifyingBuffer console = new NotifyingBuffer();
     Gateway gateway = Gateway.start(vertx, config, new Gateway.Options(clock,
-        new PrintStream(console, true, StandardCharsets.UTF_8))).await();
+        new PrintStream(console, true, StandardCharsets.UTF_8), watch)).await();
     return new TestGateway(vertx, gateway, clock, upstream, console, file);
   }
 
@@ -101,6 +107,21 @@ public final class TestGateway implements AutoCloseable {
 
   public int port() {
     return gateway.port();
+  }
+
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  /** Rewrites the configuration file from a template, with the same placeholders. */
+  public void rewriteConfig(String template) throws IOException {
+    String yaml = template.replace("{port}", String.valueOf(port()))
+        .replace("{data}", configFile.getParent().resolve("data").toString())
+        .replace("{upstream}", String.valueOf(upstream.port()));
+    Path temp = configFile.resolveSibling("portcullis.yaml.tmp");
+    Files.writeString(temp, yaml);
+    Files.move(temp, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   public MutableClock clock() {
