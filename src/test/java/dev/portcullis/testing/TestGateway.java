@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -154,16 +155,22 @@ public final class TestGateway implements AutoCloseable {
 
   /** The last PIN printed to the console for this address. */
   public String lastCode(String email) {
-    Matcher m = Pattern.compile("code (\\d{6}) for " + Pattern.quote(email) + " ")
-        .matcher(console.toString(StandardCharsets.UTF_8));
-    String code = null;
-    while (m.find()) {
-      code = m.group(1);
-    }
-    if (code == null) {
+    List<String> codes = codes(email);
+    if (codes.isEmpty()) {
       throw new AssertionError("no code was sent to " + email);
     }
-    return code;
+    return codes.get(codes.size() - 1);
+  }
+
+  /** Every PIN printed to the console for this address, oldest first. */
+  public List<String> codes(String email) {
+    Matcher m = Pattern.compile("code (\\d{6}) for " + Pattern.quote(email) + " ")
+        .matcher(console.toString(StandardCharsets.UTF_8));
+    List<String> codes = new java.util.ArrayList<>();
+    while (m.find()) {
+      codes.add(m.group(1));
+    }
+    return codes;
   }
 
   /** Everything printed to the console so far. */
@@ -200,8 +207,9 @@ public final class TestGateway implements AutoCloseable {
       followToApp(http, login.headers().firstValue("location").orElseThrow());
       return;
     }
+    int before = codes(email).size();
     requestCode(http, email, target);
-    String code = awaitCode(email);
+    String code = awaitCode(email, before);
     HttpResponse<String> verified = submitCode(http, code);
     expectStatus(verified, 302);
     followToApp(http, verified.headers().firstValue("location").orElseThrow());
@@ -217,21 +225,23 @@ public final class TestGateway implements AutoCloseable {
     return callback;
   }
 
-  /** Waits until the PIN for this email was printed (the mail is sent after the page). */
+  /** Waits until a PIN for this email was printed (the mail is sent after the page). */
   public String awaitCode(String email) throws InterruptedException {
+    return awaitCode(email, 0);
+  }
+
+  /** Waits until more than {@code before} PINs were printed for this email; returns the last. */
+  public String awaitCode(String email, int before) throws InterruptedException {
     long deadline = System.nanoTime() + 5_000_000_000L;
     synchronized (console) {
-      while (true) {
-        try {
-          return lastCode(email);
-        } catch (AssertionError notYet) {
-          long left = (deadline - System.nanoTime()) / 1_000_000;
-          if (left <= 0) {
-            throw notYet;
-          }
-          console.wait(left);
+      while (codes(email).size() <= before) {
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left <= 0) {
+          throw new AssertionError("no new code was sent to " + email);
         }
+        console.wait(left);
       }
+      return lastCode(email);
     }
   }
 
