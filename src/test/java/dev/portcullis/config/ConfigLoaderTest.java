@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
   private static final Path FILE = Path.of("/etc/portcullis/portcullis.yaml");
@@ -239,5 +240,145 @@ class ConfigLoaderTest {
         .applications()).hasSize(2);
     assertThat(new ConfigLoader(name -> null).load(Path.of("src/main/resources/demo.yaml"))
         .applications()).extracting(Application::name).containsExactly("whoami");
+  }
+  private static final String GROUPS_HEAD = """
+      auth:
+        url: https://auth.example.com
+      identity_providers:
+        - { id: email, type: onetimepin, delivery: console }
+      """;
+
+  @Test
+  void groupCyclesAreRefusedAndNamed() {
+    String yaml = GROUPS_HEAD + """
+        groups:
+          a:
+            include: [ { group: b } ]
+          b:
+            include: [ { group: c } ]
+          c:
+            include: [ { group: a } ]
+          fine:
+            include: [ { everyone: true } ]
+        applications:
+          - name: app
+            host: app.example.com
+            upstream: http://127.0.0.1:1
+            policies: [ { name: p, action: allow, include: [ { group: fine } ] } ]
+        """;
+
+    assertThat(problems(yaml)).containsExactly(
+        "/etc/portcullis/portcullis.yaml:10:3: groups: cycle a -> b -> c -> a");
+  }
+
+  @Test
+  void everySelectorIsParsedAndCrossReferencesAreChecked() throws Exception {
+    String yaml = GROUPS_HEAD + """
+        groups:
+          staff: { include: [ { email_domain: Example.COM } ] }
+        applications:
+          - name: app
+            host: app.example.com
+            upstream: http://127.0.0.1:1
+            policies:
+              - name: all
+                action: allow
+                include:
+                  - everyone: true
+                  - email: Alice@Example.com
+                  - email_domain: [example.com]
+                  - ip: [10.0.0.0/8, "2001:db8::/32"]
+                  - group: staff
+                  - idp: email
+                  - github_org: Acme
+                  - github_team: acme/sre
+                  - oidc_claim: { name: dept, value: eng }
+                  - oidc_group: admins
+                  - service_token: ci
+                  - any_service_token: true
+                  - certificate: true
+                  - common_name: device-7
+        """;
+
+    var selectors = load(yaml).applications().get(0).policies().get(0).rules().include();
+
+    assertThat(selectors).extracting(s -> s.getClass().getSimpleName()).containsExactly(
+        "Everyone", "Email", "EmailDomain", "Ip", "GroupRef", "Idp", "GithubOrg", "GithubTeam",
+        "OidcClaim", "OidcGroup", "ServiceToken", "AnyServiceToken", "Certificate",
+        "CommonName");
+    assertThat(selectors.get(1).describe()).isEqualTo("email in [alice@example.com]");
+    assertThat(selectors.get(6).describe()).isEqualTo("GitHub organization in [acme]");
+
+    String broken = yaml.replace("group: staff", "group: stuff").replace("idp: email",
+        "idp: github").replace("github_team: acme/sre", "github_team: sre")
+        .replace("ip: [10.0.0.0/8,", "ip: [10.0.0.0/33,");
+    assertThat(problems(broken)).containsExactly(
+        "/etc/portcullis/portcullis.yaml:18:18: applications[0].policies[0].include[3].ip: "
+            + "'10.0.0.0/33' has a prefix length outside 0..32",
+        "/etc/portcullis/portcullis.yaml:19:20: applications[0].policies[0].include[4].group: "
+            + "no group is named 'stuff'; groups: staff",
+        "/etc/portcullis/portcullis.yaml:20:18: applications[0].policies[0].include[5].idp: "
+            + "'github' is not an identity provider id",
+        "/etc/portcullis/portcullis.yaml:22:26: applications[0].policies[0].include[7]"
+            + ".github_team: 'sre' is not a team written as org/team-slug");
+  }
+
+  @Test
+  void emailListsAreReadRelativeToTheFileAndTheirBadLinesNamed(@TempDir Path dir)
+      throws Exception {
+    Path list = dir.resolve("staff.txt");
+    java.nio.file.Files.writeString(list, "# staff\nAlice@Example.com\n\nnot-an-address\n");
+    Path file = dir.resolve("portcullis.yaml");
+    String yaml = GROUPS_HEAD + """
+        applications:
+          - name: app
+            host: app.example.com
+            upstream: http://127.0.0.1:1
+            policies: [ { name: p, action: allow, include: [ { email_list: staff.txt } ] } ]
+        """;
+
+    ConfigException e = catchThrowableOfType(ConfigException.class,
+        () -> new ConfigLoader(n -> null).load(file, new StringReader(yaml)));
+    assertThat(e.problems()).extracting(Problem::toString).containsExactly(list + ":4:1: "
+        + "'not-an-address' is not an email address (listed by applications[0].policies[0]"
+        + ".include[0].email_list)");
+
+    java.nio.file.Files.writeString(list, "Alice@Example.com\n");
+    PortcullisConfig config = new ConfigLoader(n -> null).load(file, new StringReader(yaml));
+    assertThat(config.emailLists()).containsExactly(list);
+    assertThat(config.applications().get(0).policies().get(0).rules().include().get(0)
+        .matches(dev.portcullis.policy.Subject.person("alice@example.com", "email", null)))
+        .isTrue();
+  }
+
+  @Test
+  void pathAndWildcardApplicationsAreValidated() {
+    String yaml = GROUPS_HEAD + """
+        applications:
+          - name: a
+            host: "*.example.com"
+            path: /admin/
+            upstream: http://127.0.0.1:1
+            policies: [ { name: p, action: allow, include: [ { everyone: true } ] } ]
+          - name: b
+            host: "*.example.com"
+            path: /admin
+            upstream: http://127.0.0.1:1
+            policies: [ { name: p, action: allow, include: [ { everyone: true } ] } ]
+          - name: c
+            host: "*.com"
+            path: /x/../y
+            upstream: http://127.0.0.1:1
+            policies: [ { name: p, action: bypass, include: [ { everyone: true } ] } ]
+        """;
+
+    assertThat(problems(yaml)).containsExactly(
+        "/etc/portcullis/portcullis.yaml:12:11: applications[1]: host '*.example.com' with "
+            + "path '/admin' is already used by application 'a'",
+        "/etc/portcullis/portcullis.yaml:17:11: applications[2].host: '*.com' is not a host "
+            + "name (write it without scheme, port or path, such as grafana.example.com, or "
+            + "*.example.com for any one label in front of example.com)",
+        "/etc/portcullis/portcullis.yaml:18:11: applications[2].path: '/x/../y' is not a "
+            + "normalized path; write '/y'");
   }
 }
