@@ -16,7 +16,6 @@ import dev.portcullis.policy.Subject;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -288,14 +287,11 @@ final class PolicyCommand implements Runnable {
     }
 
     private static InetAddress address(String literal) {
-      if (!literal.matches("[0-9a-fA-F:.]+")) {
+      InetAddress address = dev.portcullis.policy.Cidr.literal(literal);
+      if (address == null) {
         throw new IllegalArgumentException("--ip '" + literal + "' is not an IP address");
       }
-      try {
-        return InetAddress.getByName(literal);
-      } catch (UnknownHostException e) {
-        throw new IllegalArgumentException("--ip '" + literal + "' is not an IP address");
-      }
+      return address;
     }
   }
 }

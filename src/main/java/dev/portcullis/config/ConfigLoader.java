@@ -3,6 +3,7 @@ package dev.portcullis.config;
 import dev.portcullis.config.PortcullisConfig.Auth;
 import dev.portcullis.config.PortcullisConfig.Delivery;
 import dev.portcullis.config.PortcullisConfig.IdentityProvider;
+import dev.portcullis.config.PortcullisConfig.OAuth;
 import dev.portcullis.config.PortcullisConfig.Smtp;
 import dev.portcullis.config.PortcullisConfig.StartTls;
 import dev.portcullis.config.YamlNode.Entry;
@@ -61,6 +62,7 @@ public final class ConfigLoader {
   private static final Pattern GITHUB_TEAM = Pattern.compile(
       "[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9_.-]{1,100}");
   private static final String ACTIONS = "allow, block, bypass or service_auth";
+  private static final List<String> IDP_TYPES = List.of("onetimepin", "github", "oidc");
   /** Every selector, in the order the README lists them. */
   static final List<String> SELECTORS = List.of("everyone", "email", "email_domain",
       "email_list", "ip", "group", "idp", "github_org", "github_team", "oidc_claim",
@@ -267,7 +269,6 @@ public final class ConfigLoader {
         if (idp == null) {
           continue;
         }
-        onlyKeys(idp, where, "id", "type", "name", "delivery");
         String id = requiredString(idp, "id", where + ".id");
         if (id != null && !ID.matcher(id).matches()) {
           problem(idp.entries().get("id").value().location(), where + ".id: '" + id
@@ -278,23 +279,141 @@ public final class ConfigLoader {
               where + ".id: '" + id + "' is used twice");
         }
         String type = requiredString(idp, "type", where + ".type");
-        if (type != null && !type.equals("onetimepin")) {
+        if (type != null && !IDP_TYPES.contains(type)) {
           problem(idp.entries().get("type").value().location(), where + ".type: '" + type
-              + "' is not supported; expected onetimepin");
+              + "' is not supported; expected one of: " + String.join(", ", IDP_TYPES));
           type = null;
         }
-        String name = optionalString(idp, "name", where + ".name");
-        Delivery delivery = choice(idp, "delivery", where + ".delivery", Delivery.class,
-            Delivery.SMTP);
-        if (delivery == Delivery.SMTP && !haveSmtp && "onetimepin".equals(type)) {
-          problem(idp.location(), where + ": a onetimepin provider needs the 'smtp' section "
-              + "to send codes (or delivery: console, for trying Portcullis out)");
+        if (type == null) {
+          continue;
         }
-        if (id != null && type != null) {
-          out.add(new IdentityProvider(id, type, name == null ? "Email" : name, delivery));
+        String name = optionalString(idp, "name", where + ".name");
+        switch (type) {
+          case "onetimepin" -> {
+            onlyKeys(idp, where, "id", "type", "name", "delivery");
+            Delivery delivery = choice(idp, "delivery", where + ".delivery", Delivery.class,
+                Delivery.SMTP);
+            if (delivery == Delivery.SMTP && !haveSmtp) {
+              problem(idp.location(), where + ": a onetimepin provider needs the 'smtp' "
+                  + "section to send codes (or delivery: console, for trying Portcullis out)");
+            }
+            if (id != null) {
+              out.add(new IdentityProvider(id, type, name == null ? "Email" : name, delivery,
+                  null));
+            }
+          }
+          case "github" -> {
+            onlyKeys(idp, where, "id", "type", "name", "client_id", "client_secret",
+                "client_secret_file", "web_url", "api_url", "timeout", "recheck_interval");
+            OAuth oauth = oauth(idp, where, type);
+            if (id != null && oauth != null) {
+              out.add(new IdentityProvider(id, type, name == null ? "GitHub" : name, null,
+                  oauth));
+            }
+          }
+          default -> {
+            onlyKeys(idp, where, "id", "type", "name", "issuer", "client_id", "client_secret",
+                "client_secret_file", "scopes", "userinfo", "email_claim", "name_claim",
+                "groups_claim", "require_email_verified", "timeout");
+            OAuth oauth = oauth(idp, where, type);
+            if (id != null && oauth != null) {
+              out.add(new IdentityProvider(id, type, name == null ? "Single sign-on" : name,
+                  null, oauth));
+            }
+          }
         }
       }
       return out;
+    }
+
+    /** The settings shared by the GitHub and OpenID Connect providers; null after a problem. */
+    OAuth oauth(Mapping idp, String where, String type) {
+      int before = problems.size();
+      String clientId = requiredString(idp, "client_id", where + ".client_id");
+      String secret = clientSecret(idp, where);
+      Duration timeout = duration(idp, "timeout", where + ".timeout", OAuth.DEFAULT_TIMEOUT);
+      if (type.equals("github")) {
+        URI web = optionalUrl(idp, "web_url", where, URI.create("https://github.com"));
+        URI api = optionalUrl(idp, "api_url", where, URI.create("https://api.github.com"));
+        Duration recheck = duration(idp, "recheck_interval", where + ".recheck_interval", null);
+        return problems.size() > before ? null : new OAuth(clientId, new Secret(secret), null,
+            web, api, List.of("read:user", "user:email", "read:org"), false, "email", "name",
+            null, true, timeout, recheck);
+      }
+      URI issuer = null;
+      Scalar issuerNode = scalar(idp, "issuer", where + ".issuer");
+      if (issuerNode == null) {
+        if (!idp.entries().containsKey("issuer")) {
+          problem(idp.location(), "missing key '" + where + ".issuer' (the provider's issuer "
+              + "URL, such as https://accounts.google.com)");
+        }
+      } else {
+        String text = expand(issuerNode, where + ".issuer");
+        issuer = httpUrl(issuerNode, text, where + ".issuer", false);
+        if (issuer != null) {
+          // The issuer is compared with the ID token's iss claim exactly as configured.
+          issuer = URI.create(text);
+        }
+      }
+      List<String> scopes = new ArrayList<>();
+      for (Scalar scope : stringList(idp, "scopes", where + ".scopes")) {
+        scopes.add(expand(scope, where + ".scopes"));
+      }
+      if (scopes.isEmpty()) {
+        scopes = List.of("openid", "email", "profile");
+      } else if (!scopes.contains("openid")) {
+        problem(idp.entries().get("scopes").value().location(), where + ".scopes: must "
+            + "include 'openid'");
+      }
+      boolean userinfo = bool(idp, "userinfo", where + ".userinfo", false);
+      String emailClaim = Optional.ofNullable(optionalString(idp, "email_claim",
+          where + ".email_claim")).orElse("email");
+      String nameClaim = Optional.ofNullable(optionalString(idp, "name_claim",
+          where + ".name_claim")).orElse("name");
+      String groupsClaim = Optional.ofNullable(optionalString(idp, "groups_claim",
+          where + ".groups_claim")).orElse("groups");
+      boolean verified = bool(idp, "require_email_verified", where + ".require_email_verified",
+          true);
+      return problems.size() > before ? null : new OAuth(clientId, new Secret(secret), issuer,
+          null, null, scopes, userinfo, emailClaim, nameClaim, groupsClaim, verified, timeout,
+          null);
+    }
+
+    /** The client secret, from {@code client_secret} or {@code client_secret_file}. */
+    String clientSecret(Mapping idp, String where) {
+      boolean inline = idp.entries().containsKey("client_secret");
+      boolean fromFile = idp.entries().containsKey("client_secret_file");
+      if (inline == fromFile) {
+        problem(idp.location(), where + ": give exactly one of 'client_secret' (use "
+            + "${ENV_VAR}) or 'client_secret_file'");
+        return null;
+      }
+      if (inline) {
+        return requiredString(idp, "client_secret", where + ".client_secret");
+      }
+      Scalar node = scalar(idp, "client_secret_file", where + ".client_secret_file");
+      if (node == null) {
+        return null;
+      }
+      Path secretFile = file.toAbsolutePath().getParent().resolve(expand(node,
+          where + ".client_secret_file")).normalize();
+      try {
+        String secret = Files.readString(secretFile, StandardCharsets.UTF_8).strip();
+        if (secret.isEmpty()) {
+          problem(node.location(), where + ".client_secret_file: " + secretFile + " is empty");
+          return null;
+        }
+        return secret;
+      } catch (IOException e) {
+        problem(node.location(), where + ".client_secret_file: cannot read " + secretFile);
+        return null;
+      }
+    }
+
+    URI optionalUrl(Mapping mapping, String key, String where, URI fallback) {
+      Scalar node = scalar(mapping, key, where + "." + key);
+      return node == null ? fallback
+          : httpUrl(node, expand(node, where + "." + key), where + "." + key, false);
     }
 
     List<Cidr> trustedProxies(Mapping root) {
@@ -330,7 +449,8 @@ public final class ConfigLoader {
           continue;
         }
         onlyKeys(app, where, "name", "host", "path", "upstream", "upstream_timeout",
-            "session_duration", "identity_providers", "allow_encoded_slashes", "policies");
+            "session_duration", "identity_providers", "allow_encoded_slashes", "auto_redirect",
+            "policies");
         String name = requiredString(app, "name", where + ".name");
         if (name != null && !ID.matcher(name).matches()) {
           problem(app.entries().get("name").value().location(), where + ".name: '" + name
@@ -380,6 +500,7 @@ public final class ConfigLoader {
             Application.DEFAULT_UPSTREAM_TIMEOUT);
         boolean encodedSlashes = bool(app, "allow_encoded_slashes",
             where + ".allow_encoded_slashes", false);
+        boolean autoRedirect = bool(app, "auto_redirect", where + ".auto_redirect", false);
         List<String> allowedIdps = new ArrayList<>();
         for (Scalar idp : stringList(app, "identity_providers", where + ".identity_providers")) {
           String id = expand(idp, where + ".identity_providers");
@@ -394,7 +515,7 @@ public final class ConfigLoader {
         List<Policy> policies = policies(app, where, idps, groups);
         if (name != null && host != null && path != null && upstream != null) {
           out.add(new Application(name, host, path, upstream, session, policies, allowedIdps,
-              timeout, encodedSlashes));
+              timeout, encodedSlashes, autoRedirect));
         }
       }
       return out;
@@ -659,7 +780,7 @@ public final class ConfigLoader {
 
     boolean isTrue(YamlNode value, String where) {
       if (value instanceof Scalar s && s.type() == YamlNode.ScalarType.BOOLEAN
-          && "true".equals(s.text())) {
+          && "true".equalsIgnoreCase(s.text())) {
         return true;
       }
       problem(value.location(), where + ": must be true");
@@ -942,11 +1063,16 @@ public final class ConfigLoader {
       if (node == null) {
         return fallback;
       }
-      if (node.type() != YamlNode.ScalarType.BOOLEAN) {
-        problem(node.location(), where + ": expected true or false, found " + node.kind());
+      // YAML 1.1 reads yes/no/on/off as booleans too; only true and false are accepted, so
+      // that a setting such as require_email_verified is never turned off by a spelling.
+      String text = node.text() == null ? "" : node.text().toLowerCase(Locale.ROOT);
+      if (node.type() != YamlNode.ScalarType.BOOLEAN
+          || !text.equals("true") && !text.equals("false")) {
+        problem(node.location(), where + ": expected true or false, found '" + node.text()
+            + "'");
         return fallback;
       }
-      return "true".equals(node.text());
+      return text.equals("true");
     }
 
     Duration duration(Mapping mapping, String key, String where, Duration fallback) {

@@ -56,11 +56,45 @@ public record PortcullisConfig(
 
   /**
    * @param id stable id used in URLs, tokens and policies
-   * @param type {@code onetimepin} for now
+   * @param type {@code onetimepin}, {@code github} or {@code oidc}
    * @param name what the login page shows
    * @param delivery for {@code onetimepin}: SMTP, or the console for trying Portcullis out
+   * @param oauth for {@code github} and {@code oidc}; null for {@code onetimepin}
    */
-  public record IdentityProvider(String id, String type, String name, Delivery delivery) {}
+  public record IdentityProvider(
+      String id, String type, String name, Delivery delivery, OAuth oauth) {
+
+    public boolean redirects() {
+      return oauth != null;
+    }
+  }
+
+  /**
+   * The settings of a provider that signs people in by redirecting to it.
+   *
+   * @param issuer OpenID Connect only: the issuer, discovered at
+   *     {@code ISSUER/.well-known/openid-configuration}
+   * @param webUrl GitHub only: where people authorize ({@code https://github.com})
+   * @param apiUrl GitHub only: the REST API ({@code https://api.github.com})
+   * @param userinfo OpenID Connect only: merge the userinfo endpoint's claims
+   * @param requireEmailVerified refuse an email the provider does not call verified
+   * @param timeout for each call to the provider
+   * @param recheckInterval GitHub only: re-read org and team membership this often while a
+   *     session lives; null to read it at login only
+   */
+  public record OAuth(
+      String clientId, Secret clientSecret, URI issuer, URI webUrl, URI apiUrl,
+      List<String> scopes, boolean userinfo, String emailClaim, String nameClaim,
+      String groupsClaim, boolean requireEmailVerified, Duration timeout,
+      Duration recheckInterval) {
+
+    /** Providers answer in well under a second; ten leaves room for a slow day. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+    public OAuth {
+      scopes = List.copyOf(scopes);
+    }
+  }
 
   public Optional<IdentityProvider> identityProvider(String id) {
     return identityProviders.stream().filter(p -> p.id().equals(id)).findFirst();

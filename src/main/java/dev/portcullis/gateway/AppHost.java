@@ -8,6 +8,7 @@ import dev.portcullis.policy.Subject;
 import dev.portcullis.proxy.ForwardedRequest;
 import dev.portcullis.proxy.Forwarder;
 import dev.portcullis.session.Cookies;
+import dev.portcullis.session.FactsJson;
 import dev.portcullis.session.SessionClaims;
 import dev.portcullis.session.TokenUse;
 import dev.portcullis.store.Store;
@@ -83,7 +84,7 @@ final class AppHost {
     String pathAndQuery = path + (query == null ? "" : "?" + query);
     ClientAddress.Resolved client = s.clientAddress().resolve(request);
     Optional<SessionClaims> session = appSession(request, app, s);
-    Subject subject = session.map(c -> Subject.person(c.email(), c.idp(), client.client()))
+    Subject subject = session.map(c -> Subjects.of(c, client.client()))
         .orElseGet(() -> Subject.anonymous(client.client()));
     Decision decision = services.engine().decide(app, subject);
     AccessLog.decision(requestId, app.name(), request, path, subject.email(),
@@ -182,7 +183,8 @@ final class AppHost {
       return services.store().session(handoff.get().sid())
           .filter(r -> r.revokedAt() == null && r.expiresAt().isAfter(now))
           .map(r -> new Handoff(new SessionClaims(r.sid(), r.userId(), r.email(), r.idp(),
-              r.createdAt(), r.expiresAt()), handoff.get().targetPath()));
+              r.createdAt(), r.expiresAt(), FactsJson.read(r.details())),
+              handoff.get().targetPath()));
     }).onSuccess(found -> {
       if (found.isEmpty() || services.revocations().isRevoked(found.get().session().sid())) {
         expiredHandoff(request, app, requestId, s);

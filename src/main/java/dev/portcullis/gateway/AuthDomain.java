@@ -4,6 +4,13 @@ import dev.portcullis.audit.Audit;
 import dev.portcullis.config.PortcullisConfig.Delivery;
 import dev.portcullis.config.PortcullisConfig.IdentityProvider;
 import dev.portcullis.identity.ConsoleOutbox;
+import dev.portcullis.identity.LoginFailure;
+import dev.portcullis.identity.OAuthFlow;
+import dev.portcullis.identity.RedirectProvider;
+import dev.portcullis.session.FactsJson;
+import dev.portcullis.session.Hmac;
+import dev.portcullis.session.IdentityFacts;
+import dev.portcullis.web.LoginOption;
 import dev.portcullis.identity.OneTimePins;
 import dev.portcullis.identity.PinMessage;
 import dev.portcullis.policy.Application;
@@ -69,6 +76,8 @@ final class AuthDomain {
     router.get("/login").handler(this::loginPage);
     router.post("/login/email").handler(this::sendPin);
     router.post("/login/email/verify").handler(this::verifyPin);
+    router.get("/login/:idp").handler(this::startRedirect);
+    router.get("/callback/:idp").handler(this::callback);
     router.get("/authorize").handler(this::authorize);
     router.get("/logout").handler(this::logout);
     router.get("/.well-known/jwks.json").handler(this::jwks);
@@ -97,7 +106,166 @@ final class AuthDomain {
       services.responses().redirect(ctx.request(), authorizeUrl(s, redirectUrl));
       return;
     }
+    List<IdentityProvider> allowed = allowedProviders(s,
+        target.map(RedirectTargets.Target::application));
+    if (target.isPresent() && target.get().application().autoRedirect() && allowed.size() == 1
+        && allowed.get(0).redirects()) {
+      services.responses().redirect(ctx.request(), redirectStart(allowed.get(0), redirectUrl));
+      return;
+    }
     renderLogin(ctx, s, target, redirectUrl == null ? "" : redirectUrl, null, 200);
+  }
+
+  /** The providers allowed for the application (or every one, for the launcher), in order. */
+  private static List<IdentityProvider> allowedProviders(Settings s, Optional<Application> app) {
+    return s.config().identityProviders().stream()
+        .filter(p -> app.map(a -> a.allowsIdentityProvider(p.id())).orElse(true))
+        .toList();
+  }
+
+  private static List<LoginOption> loginOptions(Settings s, Optional<Application> app,
+      String redirectUrl) {
+    List<LoginOption> options = new java.util.ArrayList<>();
+    boolean emailShown = false;
+    for (IdentityProvider idp : allowedProviders(s, app)) {
+      if (idp.redirects()) {
+        options.add(new LoginOption(false, idp.name(), redirectStart(idp, redirectUrl)));
+      } else if (!emailShown) {
+        // Several PIN providers would show the same form; the first one serves.
+        options.add(new LoginOption(true, idp.name(), null));
+        emailShown = true;
+      }
+    }
+    return options;
+  }
+
+  private static String redirectStart(IdentityProvider idp, String redirectUrl) {
+    return "/login/" + idp.id() + (redirectUrl == null || redirectUrl.isEmpty() ? ""
+        : "?redirect_url=" + encode(redirectUrl));
+  }
+
+  // ---- GET /login/{idp} and GET /callback/{idp}
+
+  /** How long a person may take at the provider: enough for a password and a second factor. */
+  private static final Duration FLOW_LIFETIME = Duration.ofMinutes(10);
+
+  private void startRedirect(RoutingContext ctx) {
+    Settings s = settings.get();
+    String requestId = requestId(ctx);
+    String id = ctx.pathParam("idp");
+    RedirectProvider provider = s.redirectProviders().get(id);
+    if (provider == null) {
+      services.responses().notFound(ctx.request(), requestId, "There is no identity provider "
+          + "with this name.");
+      return;
+    }
+    String redirectUrl = Optional.ofNullable(param(ctx, "redirect_url")).orElse("");
+    Optional<RedirectTargets.Target> target = target(s, redirectUrl);
+    if (!redirectUrl.isEmpty() && target.isEmpty()) {
+      refuseTarget(ctx);
+      return;
+    }
+    if (target.isPresent() && !target.get().application().allowsIdentityProvider(id)) {
+      services.responses().problem(ctx.request(), 403, "idp-not-allowed", "Not available",
+          "This application does not accept this way of signing in.", requestId);
+      return;
+    }
+    Instant now = services.clock().instant();
+    OAuthFlow flow = OAuthFlow.start(id, redirectUrl, now.plus(FLOW_LIFETIME));
+    provider.authorizationUrl(flow, callbackUrl(s, id)).onSuccess(url -> {
+      // The cookie outlives the flow so that a late callback is told it was late.
+      ctx.response().addCookie(s.cookies().create(Cookies.OAUTH_FLOW,
+          services.tokens().issueFlow(flow, now.plus(FLOW_LIFETIME.multipliedBy(6)))));
+      services.responses().redirect(ctx.request(), url);
+    }).onFailure(e -> loginFailed(ctx, s, id, redirectUrl, failure(e)));
+  }
+
+  private void callback(RoutingContext ctx) {
+    Settings s = settings.get();
+    String id = ctx.pathParam("idp");
+    RedirectProvider provider = s.redirectProviders().get(id);
+    if (provider == null) {
+      services.responses().notFound(ctx.request(), requestId(ctx), "There is no identity "
+          + "provider with this name.");
+      return;
+    }
+    Cookie cookie = ctx.request().getCookie(Cookies.OAUTH_FLOW);
+    // One use: whatever happens next, this browser's flow is over.
+    ctx.response().addCookie(s.cookies().expired(Cookies.OAUTH_FLOW));
+    Optional<OAuthFlow> found = cookie == null ? Optional.empty()
+        : services.tokens().verifyFlow(cookie.getValue()).filter(f -> f.idp().equals(id));
+    String state = param(ctx, "state");
+    if (found.isEmpty() || state == null || !Hmac.equal(state, found.get().state())) {
+      loginFailed(ctx, s, id, found.map(OAuthFlow::redirectUrl).orElse(""),
+          new LoginFailure(LoginFailure.Kind.STATE_MISMATCH, found.isEmpty()
+              ? "no flow cookie for this provider" : "state does not match the flow"));
+      return;
+    }
+    OAuthFlow flow = found.get();
+    if (!flow.expiresAt().isAfter(services.clock().instant())) {
+      loginFailed(ctx, s, id, flow.redirectUrl(), new LoginFailure(
+          LoginFailure.Kind.FLOW_EXPIRED, "the flow expired before the callback"));
+      return;
+    }
+    String error = param(ctx, "error");
+    if (error != null) {
+      loginFailed(ctx, s, id, flow.redirectUrl(), new LoginFailure(
+          "access_denied".equals(error) ? LoginFailure.Kind.CONSENT_DENIED
+              : LoginFailure.Kind.PROVIDER_ERROR, "the provider answered error="
+              + error.replaceAll("[^A-Za-z0-9_.-]", "?")));
+      return;
+    }
+    String code = param(ctx, "code");
+    if (code == null || code.isEmpty()) {
+      loginFailed(ctx, s, id, flow.redirectUrl(), new LoginFailure(
+          LoginFailure.Kind.MALFORMED_RESPONSE, "the callback has no code"));
+      return;
+    }
+    String requestId = requestId(ctx);
+    provider.complete(code, flow, callbackUrl(s, id))
+        .compose(identity -> services.blocking(() -> startSession(s, identity.email(), id,
+            identity.facts())))
+        .onSuccess(session -> {
+          Audit.event("login").addKeyValue("email", session.email())
+              .addKeyValue("idp", session.idp()).addKeyValue("sid", session.sid())
+              .addKeyValue("request_id", requestId).log();
+          issueSessionCookie(ctx, s, session);
+          services.responses().redirect(ctx.request(), authorizeUrl(s, flow.redirectUrl()));
+        })
+        .onFailure(e -> loginFailed(ctx, s, id, flow.redirectUrl(), failure(e)));
+  }
+
+  private static String callbackUrl(Settings s, String idp) {
+    return s.authUrl("/callback/" + idp);
+  }
+
+  private static LoginFailure failure(Throwable e) {
+    return e instanceof LoginFailure f ? f
+        : new LoginFailure(LoginFailure.Kind.PROVIDER_ERROR, e.getClass().getSimpleName(), e);
+  }
+
+  /** One log line and a page with a way back; no session was made. */
+  private void loginFailed(RoutingContext ctx, Settings s, String idp, String redirectUrl,
+      LoginFailure failure) {
+    String requestId = requestId(ctx);
+    LOG.atWarn().setMessage("sign-in failed").addKeyValue("request_id", requestId)
+        .addKeyValue("idp", idp).addKeyValue("reason", failure.kind().code())
+        .addKeyValue("detail", failure.getMessage()).log();
+    String retry = redirectUrl == null || redirectUrl.isEmpty() ? "/login"
+        : "/login?redirect_url=" + encode(redirectUrl);
+    if (Responses.wantsHtml(ctx.request())) {
+      Map<String, Object> params = new HashMap<>();
+      params.put("title", "Sign-in failed");
+      params.put("message", failure.kind().message());
+      params.put("retryUrl", retry);
+      params.put("requestId", requestId);
+      services.responses().html(ctx.request(), failure.kind().status(),
+          services.pages().render("failed", params));
+    } else {
+      services.responses().json(ctx.request(), failure.kind().status(), new JsonObject()
+          .put("error", failure.kind().code()).put("message", failure.kind().message())
+          .put("request_id", requestId));
+    }
   }
 
   private void renderLogin(RoutingContext ctx, Settings s, Optional<RedirectTargets.Target> target,
@@ -106,8 +274,8 @@ final class AuthDomain {
     params.put("application", target.map(t -> t.application().name()).orElse("Portcullis"));
     params.put("redirectUrl", redirectUrl);
     params.put("csrf", csrfToken(ctx, s));
-    params.put("emailProviders", pinProviders(s, target.map(RedirectTargets.Target::application))
-        .stream().map(IdentityProvider::name).toList());
+    params.put("options", loginOptions(s, target.map(RedirectTargets.Target::application),
+        redirectUrl));
     params.put("error", error);
     services.responses().html(ctx.request(), status, services.pages().render("login", params));
   }
@@ -224,7 +392,8 @@ final class AuthDomain {
       if (!outcome.accepted()) {
         return new Verified(outcome, null);
       }
-      return new Verified(outcome, startSession(s, login));
+      return new Verified(outcome, startSession(s, login.email(), login.idp(),
+          IdentityFacts.NONE));
     }).onSuccess(verified -> {
       if (verified.session() == null) {
         Audit.event("pin_rejected").addKeyValue("email", login.email())
@@ -240,11 +409,7 @@ final class AuthDomain {
       Audit.event("login").addKeyValue("email", session.email())
           .addKeyValue("idp", session.idp()).addKeyValue("sid", session.sid())
           .addKeyValue("request_id", requestId).log();
-      Instant now = services.clock().instant();
-      String token = services.tokens().issue(TokenUse.SESSION, s.issuer(), session,
-          session.expiresAt());
-      ctx.response().addCookie(s.cookies().create(Cookies.SESSION, token, session.expiresAt(),
-          now));
+      issueSessionCookie(ctx, s, session);
       ctx.response().addCookie(s.cookies().expired(Cookies.LOGIN));
       services.responses().redirect(ctx.request(), authorizeUrl(s, login.redirectUrl()));
     }).onFailure(ctx::fail);
@@ -253,14 +418,23 @@ final class AuthDomain {
   private record Verified(OneTimePins.Outcome outcome, SessionClaims session) {}
 
   /** Creates the user (first login) and the session. Blocks on the store. */
-  private SessionClaims startSession(Settings s, LoginFlow login) {
+  private SessionClaims startSession(Settings s, String email, String idp,
+      IdentityFacts facts) {
     Instant now = services.clock().instant();
-    String userId = services.store().userIdFor(login.email(), now);
-    SessionClaims session = new SessionClaims(randomId(), userId, login.email(), login.idp(), now,
-        now.plus(s.config().auth().sessionDuration()));
+    String userId = services.store().userIdFor(email, now);
+    SessionClaims session = new SessionClaims(randomId(), userId, email, idp, now,
+        now.plus(s.config().auth().sessionDuration()), facts);
     services.store().createSession(new Store.SessionRecord(session.sid(), userId,
-        session.email(), session.idp(), now, session.expiresAt(), null));
+        session.email(), session.idp(), now, session.expiresAt(), null,
+        FactsJson.write(facts)));
     return session;
+  }
+
+  private void issueSessionCookie(RoutingContext ctx, Settings s, SessionClaims session) {
+    String token = services.tokens().issue(TokenUse.SESSION, s.issuer(), session,
+        session.expiresAt());
+    ctx.response().addCookie(s.cookies().create(Cookies.SESSION, token, session.expiresAt(),
+        services.clock().instant()));
   }
 
   // ---- GET /authorize
@@ -287,7 +461,7 @@ final class AuthDomain {
     Application app = target.get().application();
     ClientAddress.Resolved client = s.clientAddress().resolve(ctx.request());
     var decision = services.engine().decide(app,
-        Subject.person(claims.email(), claims.idp(), client.client()));
+        Subjects.of(claims, client.client()));
     AccessLog.decision(requestId, app.name(), ctx.request(), "/authorize", claims.email(),
         client.forwardedFor(), decision);
     if (!decision.allowed()) {
@@ -342,7 +516,7 @@ final class AuthDomain {
     }
     SessionClaims claims = session.get();
     ClientAddress.Resolved client = s.clientAddress().resolve(ctx.request());
-    Subject subject = Subject.person(claims.email(), claims.idp(), client.client());
+    Subject subject = Subjects.of(claims, client.client());
     // A wildcard application has no one address to link to.
     List<AppLink> apps = s.applications().all().stream()
         .filter(a -> !a.wildcard() && services.engine().decide(a, subject).allowed())

@@ -3,7 +3,6 @@ package dev.portcullis.gateway;
 import dev.portcullis.policy.Cidr;
 import io.vertx.core.http.HttpServerRequest;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -57,13 +56,6 @@ public final class ClientAddress {
 
   /** Parses a literal address only; never resolves names. */
   private static InetAddress parse(String text) {
-    if (text == null || text.isEmpty() || !text.matches("[0-9a-fA-F:.]+")) {
-      return null;
-    }
-    try {
-      return InetAddress.getByName(text);
-    } catch (UnknownHostException e) {
-      return null;
-    }
+    return dev.portcullis.policy.Cidr.literal(text);
   }
 }

@@ -6,7 +6,16 @@ import dev.portcullis.config.ConfigWatcher;
 import dev.portcullis.config.PortcullisConfig;
 import dev.portcullis.config.Problem;
 import dev.portcullis.config.PortcullisConfig.Delivery;
+import dev.portcullis.config.PortcullisConfig.IdentityProvider;
 import dev.portcullis.identity.ConsoleOutbox;
+import dev.portcullis.identity.GithubProvider;
+import dev.portcullis.identity.OidcProvider;
+import dev.portcullis.identity.RedirectProvider;
+import dev.portcullis.policy.PolicyInterest;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import dev.portcullis.identity.OneTimePins;
 import dev.portcullis.identity.PinMailer;
 import dev.portcullis.identity.SmtpPinMailer;
@@ -65,6 +74,7 @@ public final class Gateway {
   private final WhoamiUpstream whoami;
   private final long[] timers;
   private final Object reloadLock = new Object();
+  private final Function<IdentityProvider, RedirectProvider> providers;
   private final List<java.util.function.Consumer<Reload>> reloadListeners =
       new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile ConfigWatcher watcher;
@@ -72,7 +82,9 @@ public final class Gateway {
   private long pendingReload = -1;
 
   private Gateway(Vertx vertx, Services services, AtomicReference<Settings> settings,
-      HttpServer server, WhoamiUpstream whoami, long[] timers) {
+      HttpServer server, WhoamiUpstream whoami, long[] timers,
+      Function<IdentityProvider, RedirectProvider> providers) {
+    this.providers = providers;
     this.vertx = vertx;
     this.services = services;
     this.settings = settings;
@@ -130,8 +142,11 @@ public final class Gateway {
   private static Future<Gateway> listen(Vertx vertx, PortcullisConfig config, Options options,
       Opened opened, WhoamiUpstream whoami) {
     Clock clock = options.clock();
-    Settings initial = Settings.of(config, smtpMailer(vertx, config));
-    AtomicReference<Settings> settings = new AtomicReference<>(initial);
+    AtomicReference<Settings> settings = new AtomicReference<>();
+    Function<IdentityProvider, RedirectProvider> providers = providerFactory(vertx, clock,
+        () -> settings.get().interest());
+    Settings initial = Settings.of(config, smtpMailer(vertx, config), providers);
+    settings.set(initial);
     Pages pages = new Pages();
     Revocations revocations = new Revocations(opened.store(), clock);
     revocations.refresh();
@@ -170,7 +185,7 @@ public final class Gateway {
           + bound.actualPort()).addKeyValue("auth_url", initial.issuer())
           .addKeyValue("applications", config.applications().size()).log();
       Gateway gateway = new Gateway(vertx, services, settings, bound, whoami,
-          new long[] {refresh, purge});
+          new long[] {refresh, purge}, providers);
       if (options.watchConfig()) {
         gateway.watch();
       }
@@ -231,6 +246,16 @@ public final class Gateway {
     apps.handle(request, requestId);
   }
 
+  /** Builds GitHub and OpenID Connect providers; they share one HTTP client. */
+  private static Function<IdentityProvider, RedirectProvider> providerFactory(Vertx vertx,
+      Clock clock, Supplier<PolicyInterest> interest) {
+    WebClient client = WebClient.create(vertx, new WebClientOptions()
+        .setUserAgent("portcullis").setFollowRedirects(false));
+    return idp -> idp.type().equals("github")
+        ? new GithubProvider(idp.id(), idp.oauth(), client, interest)
+        : new OidcProvider(idp.id(), idp.oauth(), client, clock, interest);
+  }
+
   private static PinMailer smtpMailer(Vertx vertx, PortcullisConfig config) {
     return config.smtp().map(m -> (PinMailer) new SmtpPinMailer(vertx, m)).orElse(null);
   }
@@ -267,7 +292,7 @@ public final class Gateway {
         if (!restartOnly.isEmpty()) {
           return rejected(restartOnly);
         }
-        settings.set(Settings.of(next, smtpMailer(vertx, next)));
+        settings.set(Settings.of(next, smtpMailer(vertx, next), providers));
         watchedFiles(next);
         if (current.smtpMailer() != null) {
           current.smtpMailer().close();

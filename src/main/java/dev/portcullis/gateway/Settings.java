@@ -1,7 +1,12 @@
 package dev.portcullis.gateway;
 
 import dev.portcullis.config.PortcullisConfig;
+import dev.portcullis.config.PortcullisConfig.IdentityProvider;
 import dev.portcullis.identity.PinMailer;
+import dev.portcullis.identity.RedirectProvider;
+import dev.portcullis.policy.PolicyInterest;
+import java.util.Map;
+import java.util.function.Function;
 import dev.portcullis.policy.Application;
 import dev.portcullis.policy.Applications;
 import dev.portcullis.session.Cookies;
@@ -18,12 +23,15 @@ import java.util.stream.Collectors;
  */
 record Settings(
     PortcullisConfig config, Applications applications, RedirectTargets redirects,
-    ClientAddress clientAddress, Cookies cookies, String formActions, PinMailer smtpMailer) {
+    ClientAddress clientAddress, Cookies cookies, String formActions, PinMailer smtpMailer,
+    Map<String, RedirectProvider> redirectProviders, PolicyInterest interest) {
 
   /**
    * @param smtpMailer delivers PINs of {@code delivery: smtp} providers; null without SMTP
+   * @param providers builds the GitHub and OpenID Connect providers of this configuration
    */
-  static Settings of(PortcullisConfig config, PinMailer smtpMailer) {
+  static Settings of(PortcullisConfig config, PinMailer smtpMailer,
+      Function<IdentityProvider, RedirectProvider> providers) {
     Applications applications = new Applications(config.applications());
     URI auth = config.auth().url();
     String port = auth.getPort() > 0 ? ":" + auth.getPort() : "";
@@ -33,7 +41,19 @@ record Settings(
         .collect(Collectors.joining(" "));
     return new Settings(config, applications, new RedirectTargets(applications, auth),
         new ClientAddress(config.trustedProxies()), new Cookies(config.auth().secure()),
-        formActions.strip(), smtpMailer);
+        formActions.strip(), smtpMailer, redirectProviders(config, providers),
+        PolicyInterest.of(config.applications()));
+  }
+
+  private static Map<String, RedirectProvider> redirectProviders(PortcullisConfig config,
+      Function<IdentityProvider, RedirectProvider> providers) {
+    Map<String, RedirectProvider> out = new java.util.HashMap<>();
+    for (IdentityProvider idp : config.identityProviders()) {
+      if (idp.redirects()) {
+        out.put(idp.id(), providers.apply(idp));
+      }
+    }
+    return Map.copyOf(out);
   }
 
   String authUrl(String path) {

@@ -16,11 +16,12 @@ import java.util.List;
  * @param identityProviders the ids allowed to log in to it; empty means every configured one
  * @param upstreamTimeout how long the upstream may stay silent before the client gets 504
  * @param allowEncodedSlashes whether {@code %2F} may appear in paths (kept encoded)
+ * @param autoRedirect when one redirecting provider is allowed, skip the login page
  */
 public record Application(
     String name, String host, String pathPrefix, URI upstream, Duration sessionDuration,
     List<Policy> policies, List<String> identityProviders, Duration upstreamTimeout,
-    boolean allowEncodedSlashes) {
+    boolean allowEncodedSlashes, boolean autoRedirect) {
 
   /** Long enough for slow reports and exports; the peers' defaults range from 30 s to 60 s. */
   public static final Duration DEFAULT_UPSTREAM_TIMEOUT = Duration.ofSeconds(60);
@@ -28,6 +29,14 @@ public record Application(
   public Application {
     policies = List.copyOf(policies);
     identityProviders = List.copyOf(identityProviders);
+  }
+
+  /** An application that shows the login page whatever its providers. */
+  public Application(String name, String host, String pathPrefix, URI upstream,
+      Duration sessionDuration, List<Policy> policies, List<String> identityProviders,
+      Duration upstreamTimeout, boolean allowEncodedSlashes) {
+    this(name, host, pathPrefix, upstream, sessionDuration, policies, identityProviders,
+        upstreamTimeout, allowEncodedSlashes, false);
   }
 
   public boolean allowsIdentityProvider(String idp) {

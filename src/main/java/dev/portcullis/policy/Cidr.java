@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  * ({@code ::ffff:10.0.0.1}) is parsed by Java as the IPv4 address it carries, and counts as one.
  */
 public record Cidr(byte[] network, int prefixLength, String text) {
-  private static final Pattern IP_CHARS = Pattern.compile("[0-9a-fA-F:.]+");
+  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+  private static final Pattern IPV6_CHARS = Pattern.compile("[0-9a-fA-F:.]+");
 
   /**
    * Parses {@code 10.0.0.0/8}, {@code 2001:db8::/32} or a bare address.
@@ -21,16 +22,11 @@ public record Cidr(byte[] network, int prefixLength, String text) {
     String trimmed = text.trim();
     int slash = trimmed.indexOf('/');
     String address = slash < 0 ? trimmed : trimmed.substring(0, slash);
-    // Only literal addresses: InetAddress would otherwise resolve a host name through DNS.
-    if (!IP_CHARS.matcher(address).matches()) {
+    InetAddress parsed = literal(address);
+    if (parsed == null) {
       throw new IllegalArgumentException("'" + text + "' is not an IP address or CIDR network");
     }
-    byte[] bytes;
-    try {
-      bytes = InetAddress.getByName(address).getAddress();
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("'" + text + "' is not an IP address or CIDR network");
-    }
+    byte[] bytes = parsed.getAddress();
     int max = bytes.length * 8;
     int prefix = max;
     if (slash >= 0) {
@@ -45,6 +41,23 @@ public record Cidr(byte[] network, int prefixLength, String text) {
       }
     }
     return new Cidr(mask(bytes, prefix), prefix, trimmed);
+  }
+
+  /**
+   * Parses an IP address literal, or returns null. Never consults DNS: only a dotted IPv4
+   * quad or text with a colon (IPv6) reaches {@link InetAddress#getByName}, which resolves
+   * neither; a host name, even one made of hex letters such as {@code cafe}, is refused first.
+   */
+  public static InetAddress literal(String text) {
+    if (text == null || !(IPV4.matcher(text).matches()
+        || text.indexOf(':') >= 0 && IPV6_CHARS.matcher(text).matches())) {
+      return null;
+    }
+    try {
+      return InetAddress.getByName(text);
+    } catch (UnknownHostException e) {
+      return null;
+    }
   }
 
   public boolean contains(InetAddress address) {

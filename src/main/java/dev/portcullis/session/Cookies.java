@@ -17,6 +17,8 @@ public final class Cookies {
   public static final String APP = "portcullis_app";
   /** The PIN login in progress. */
   public static final String LOGIN = "portcullis_login";
+  /** A sign-in through GitHub or OpenID Connect in progress. */
+  public static final String OAUTH_FLOW = "portcullis_oauth";
   /** The CSRF secret that the auth domain's forms are bound to. */
   public static final String CSRF = "portcullis_csrf";
 

@@ -11,6 +11,8 @@ public enum TokenUse {
   APP("app"),
   /** The cookie that binds a PIN login in progress to one browser. */
   LOGIN("login"),
+  /** The cookie that binds a sign-in through GitHub or OpenID Connect to one browser. */
+  OAUTH_FLOW("oauth_flow"),
   /** The assertion handed to the upstream. */
   ASSERTION("assertion");
 

@@ -95,7 +95,7 @@ public final class Tokens {
         return null;
       }
       return new SessionClaims((String) sid, c.getSubject(), (String) email, (String) idp,
-          c.getIssueTime().toInstant(), c.getExpirationTime().toInstant());
+          c.getIssueTime().toInstant(), c.getExpirationTime().toInstant(), facts(c));
     });
   }
 
@@ -107,6 +107,38 @@ public final class Tokens {
       Object redirect = c.getClaim("redirect_url");
       return email instanceof String e && idp instanceof String i && redirect instanceof String r
           ? new LoginFlow(e, i, r) : null;
+    });
+  }
+
+  /**
+   * Signs the cookie of a sign-in through a redirecting provider. The cookie outlives the flow
+   * ({@code cookieExpiresAt}) so that a late callback can be told it was too late.
+   */
+  public String issueFlow(dev.portcullis.identity.OAuthFlow flow, Instant cookieExpiresAt) {
+    return sign(new JWTClaimsSet.Builder().issuer(issuer).audience(issuer)
+        .claim("use", TokenUse.OAUTH_FLOW.claim()).claim("idp", flow.idp())
+        .claim("state", flow.state()).claim("nonce", flow.nonce())
+        .claim("verifier", flow.verifier()).claim("redirect_url", flow.redirectUrl())
+        .claim("flow_exp", flow.expiresAt().toEpochMilli())
+        .issueTime(Date.from(clock.instant())).expirationTime(Date.from(cookieExpiresAt))
+        .build());
+  }
+
+  /** Verifies a flow cookie; the flow's own expiry is left to the caller to check. */
+  public Optional<dev.portcullis.identity.OAuthFlow> verifyFlow(String token) {
+    return verifiedClaims(token, TokenUse.OAUTH_FLOW, issuer).map(c -> {
+      Object idp = c.getClaim("idp");
+      Object state = c.getClaim("state");
+      Object nonce = c.getClaim("nonce");
+      Object verifier = c.getClaim("verifier");
+      Object redirect = c.getClaim("redirect_url");
+      Object exp = c.getClaim("flow_exp");
+      return idp instanceof String i && state instanceof String st && nonce instanceof String n
+          && verifier instanceof String v && redirect instanceof String r
+          && exp instanceof Number e
+          ? new dev.portcullis.identity.OAuthFlow(i, st, n, v, r,
+              Instant.ofEpochMilli(e.longValue()))
+          : null;
     });
   }
 
@@ -162,10 +194,55 @@ public final class Tokens {
 
   private JWTClaimsSet.Builder sessionClaims(TokenUse use, String audience,
       SessionClaims session, Instant expiresAt) {
-    return new JWTClaimsSet.Builder().issuer(issuer).audience(audience)
+    JWTClaimsSet.Builder builder = new JWTClaimsSet.Builder().issuer(issuer).audience(audience)
         .subject(session.userId()).claim("email", session.email()).claim("idp", session.idp())
         .claim("sid", session.sid()).claim("use", use.claim())
         .issueTime(Date.from(session.issuedAt())).expirationTime(Date.from(expiresAt));
+    IdentityFacts facts = session.facts();
+    // Empty facts are left out: a PIN login's tokens stay as small as before.
+    putIfPresent(builder, "name", facts.name());
+    putIfPresent(builder, "gh_login", facts.githubLogin());
+    putIfPresent(builder, "gh_orgs", sorted(facts.githubOrgs()));
+    putIfPresent(builder, "gh_teams", sorted(facts.githubTeams()));
+    putIfPresent(builder, "groups", sorted(facts.groups()));
+    if (!facts.claims().isEmpty()) {
+      builder.claim("claims", new java.util.TreeMap<>(facts.claims()));
+    }
+    return builder;
+  }
+
+  private static void putIfPresent(JWTClaimsSet.Builder builder, String name, Object value) {
+    if (value != null && !(value instanceof java.util.List<?> list && list.isEmpty())) {
+      builder.claim(name, value);
+    }
+  }
+
+  private static java.util.List<String> sorted(java.util.Set<String> values) {
+    return values.stream().sorted().toList();
+  }
+
+  /** Reads the identity facts back; anything of the wrong shape counts as absent. */
+  private static IdentityFacts facts(JWTClaimsSet c) {
+    java.util.Map<String, java.util.List<String>> claims = new java.util.HashMap<>();
+    if (c.getClaim("claims") instanceof java.util.Map<?, ?> map) {
+      map.forEach((k, v) -> {
+        if (k instanceof String name && v instanceof java.util.List<?> values) {
+          claims.put(name, values.stream().map(String::valueOf).toList());
+        }
+      });
+    }
+    return new IdentityFacts(stringClaim(c, "name"), stringClaim(c, "gh_login"),
+        stringSet(c, "gh_orgs"), stringSet(c, "gh_teams"), stringSet(c, "groups"), claims);
+  }
+
+  private static String stringClaim(JWTClaimsSet c, String name) {
+    return c.getClaim(name) instanceof String value ? value : null;
+  }
+
+  private static java.util.Set<String> stringSet(JWTClaimsSet c, String name) {
+    return c.getClaim(name) instanceof java.util.List<?> list
+        ? list.stream().map(String::valueOf).collect(java.util.stream.Collectors.toSet())
+        : java.util.Set.of();
   }
 
   private String sign(JWTClaimsSet claims) {

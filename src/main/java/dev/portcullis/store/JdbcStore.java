@@ -98,26 +98,28 @@ public final class JdbcStore implements Store {
 
   @Override
   public void createSession(SessionRecord s) {
-    update("INSERT INTO sessions (sid, user_id, email, idp, created_at, expires_at) "
-        + "VALUES (?, ?, ?, ?, ?, ?)", ps -> {
+    update("INSERT INTO sessions (sid, user_id, email, idp, created_at, expires_at, details) "
+        + "VALUES (?, ?, ?, ?, ?, ?, ?)", ps -> {
           ps.setString(1, s.sid());
           ps.setString(2, s.userId());
           ps.setString(3, s.email());
           ps.setString(4, s.idp());
           ps.setLong(5, s.createdAt().toEpochMilli());
           ps.setLong(6, s.expiresAt().toEpochMilli());
+          ps.setString(7, s.details());
         });
   }
 
   @Override
   public Optional<SessionRecord> session(String sid) {
-    return query("SELECT sid, user_id, email, idp, created_at, expires_at, revoked_at "
+    return query("SELECT sid, user_id, email, idp, created_at, expires_at, revoked_at, details "
         + "FROM sessions WHERE sid = ?", ps -> ps.setString(1, sid), rs -> {
           long revoked = rs.getLong(7);
           Instant revokedAt = rs.wasNull() ? null : Instant.ofEpochMilli(revoked);
+          String details = rs.getString(8);
           return new SessionRecord(rs.getString(1), rs.getString(2), rs.getString(3),
               rs.getString(4), Instant.ofEpochMilli(rs.getLong(5)),
-              Instant.ofEpochMilli(rs.getLong(6)), revokedAt);
+              Instant.ofEpochMilli(rs.getLong(6)), revokedAt, details == null ? "{}" : details);
         }).stream().findFirst();
   }
 
@@ -203,6 +205,92 @@ public final class JdbcStore implements Store {
   }
 
   @Override
+  public boolean addServiceToken(ServiceTokenRecord t) {
+    // The conflict target names the partial index, so only a live name clash is swallowed; a
+    // clash of client ids (never expected: they are random) still fails loudly.
+    return update("INSERT INTO service_tokens (client_id, name, secret_hash, "
+        + "previous_secret_hash, previous_valid_until, created_at, expires_at, rotated_at, "
+        + "revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        + "ON CONFLICT (name) WHERE revoked_at IS NULL DO NOTHING", ps -> {
+          ps.setString(1, t.clientId());
+          ps.setString(2, t.name());
+          ps.setString(3, t.secretHash());
+          ps.setString(4, t.previousSecretHash());
+          setMillis(ps, 5, t.previousValidUntil());
+          ps.setLong(6, t.createdAt().toEpochMilli());
+          ps.setLong(7, t.expiresAt().toEpochMilli());
+          setMillis(ps, 8, t.rotatedAt());
+          setMillis(ps, 9, t.revokedAt());
+          setMillis(ps, 10, t.lastUsedAt());
+        }) == 1;
+  }
+
+  @Override
+  public List<ServiceTokenRecord> serviceTokens() {
+    return query("SELECT name, client_id, secret_hash, previous_secret_hash, "
+        + "previous_valid_until, created_at, expires_at, rotated_at, revoked_at, last_used_at "
+        + "FROM service_tokens ORDER BY created_at, name", ps -> {},
+        rs -> new ServiceTokenRecord(rs.getString(1), rs.getString(2), rs.getString(3),
+            rs.getString(4), millis(rs, 5), millis(rs, 6), millis(rs, 7), millis(rs, 8),
+            millis(rs, 9), millis(rs, 10)));
+  }
+
+  @Override
+  public boolean revokeServiceToken(String name, Instant now) {
+    return update("UPDATE service_tokens SET revoked_at = ? WHERE name = ? "
+        + "AND revoked_at IS NULL", ps -> {
+          ps.setLong(1, now.toEpochMilli());
+          ps.setString(2, name);
+        }) > 0;
+  }
+
+  @Override
+  public boolean rotateServiceToken(String name, String secretHash, Instant previousValidUntil,
+      Instant now) {
+    // One statement, so the swap is atomic: the right-hand sides read the row as it was.
+    return update("UPDATE service_tokens SET previous_secret_hash = secret_hash, "
+        + "previous_valid_until = ?, secret_hash = ?, rotated_at = ? "
+        + "WHERE name = ? AND revoked_at IS NULL", ps -> {
+          ps.setLong(1, previousValidUntil.toEpochMilli());
+          ps.setString(2, secretHash);
+          ps.setLong(3, now.toEpochMilli());
+          ps.setString(4, name);
+        }) > 0;
+  }
+
+  @Override
+  public void recordServiceTokenUse(java.util.Map<String, Instant> lastUsedByClientId) {
+    if (lastUsedByClientId.isEmpty()) {
+      return;
+    }
+    String sql = "UPDATE service_tokens SET last_used_at = ? WHERE client_id = ? "
+        + "AND (last_used_at IS NULL OR last_used_at < ?)";
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql)) {
+      boolean autoCommit = c.getAutoCommit();
+      // One transaction for the batch: SQLite then takes its write lock once, not per token.
+      c.setAutoCommit(false);
+      try {
+        for (var use : lastUsedByClientId.entrySet()) {
+          ps.setLong(1, use.getValue().toEpochMilli());
+          ps.setString(2, use.getKey());
+          ps.setLong(3, use.getValue().toEpochMilli());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(autoCommit);
+      }
+    } catch (SQLException e) {
+      throw new StoreException("store update failed", e);
+    }
+  }
+
+  @Override
   public int purgeExpired(Instant now) {
     long millis = now.toEpochMilli();
     return update("DELETE FROM handoff_codes WHERE expires_at <= ?", ps -> ps.setLong(1, millis))
@@ -222,6 +310,20 @@ public final class JdbcStore implements Store {
 
   private interface RowMapper<T> {
     T map(ResultSet row) throws SQLException;
+  }
+
+  private static void setMillis(PreparedStatement ps, int index, Instant time)
+      throws SQLException {
+    if (time == null) {
+      ps.setNull(index, java.sql.Types.BIGINT);
+    } else {
+      ps.setLong(index, time.toEpochMilli());
+    }
+  }
+
+  private static Instant millis(ResultSet rs, int index) throws SQLException {
+    long value = rs.getLong(index);
+    return rs.wasNull() ? null : Instant.ofEpochMilli(value);
   }
 
   private <T> List<T> query(String sql, Binder binder, RowMapper<T> mapper) {

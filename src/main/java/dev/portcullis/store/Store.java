@@ -39,9 +39,12 @@ public interface Store extends AutoCloseable {
   /** Sessions revoked and not yet expired at {@code now}: id to expiry. */
   java.util.Map<String, Instant> revokedSessions(Instant now);
 
+  /**
+   * @param details what the identity provider said beyond the email, as JSON; "{}" for none
+   */
   record SessionRecord(
       String sid, String userId, String email, String idp, Instant createdAt, Instant expiresAt,
-      Instant revokedAt) {}
+      Instant revokedAt, String details) {}
 
   // ---- one-time PINs
 
@@ -77,6 +80,55 @@ public interface Store extends AutoCloseable {
     @Override
     public String toString() {
       return "HandoffRecord[sid=" + sid + ", application=" + application + "]";
+    }
+  }
+
+  // ---- service tokens
+
+  /**
+   * Adds a service token. Returns false, changing nothing, when an unrevoked token (expired or
+   * not) already has its name; revoked tokens never block a name.
+   */
+  boolean addServiceToken(ServiceTokenRecord token);
+
+  /** Every service token, revoked and expired ones too, oldest first. */
+  List<ServiceTokenRecord> serviceTokens();
+
+  /** Marks the unrevoked token with this name revoked; returns false when there is none. */
+  boolean revokeServiceToken(String name, Instant now);
+
+  /**
+   * Gives the unrevoked token with this name a new secret hash. Its current hash becomes the
+   * previous one, honoured until {@code previousValidUntil}; a hash kept from an earlier
+   * rotation is dropped. Returns false when there is no unrevoked token with this name.
+   */
+  boolean rotateServiceToken(String name, String secretHash, Instant previousValidUntil,
+      Instant now);
+
+  /**
+   * Records when each token (by client id) was last used. A time only ever moves forward, so
+   * late or repeated writes from several instances cannot turn it back. Unknown ids are
+   * ignored.
+   */
+  void recordServiceTokenUse(java.util.Map<String, Instant> lastUsedByClientId);
+
+  /**
+   * A service token as kept. Hashes never appear in {@code toString()}.
+   *
+   * @param previousSecretHash the hash a rotation replaced, or null
+   * @param previousValidUntil until when the previous secret is honoured, or null
+   * @param rotatedAt the last rotation, or null
+   * @param revokedAt null while the token is not revoked
+   * @param lastUsedAt null until the first recorded use
+   */
+  record ServiceTokenRecord(
+      String name, String clientId, String secretHash, String previousSecretHash,
+      Instant previousValidUntil, Instant createdAt, Instant expiresAt, Instant rotatedAt,
+      Instant revokedAt, Instant lastUsedAt) {
+    @Override
+    public String toString() {
+      return "ServiceTokenRecord[name=" + name + ", clientId=" + clientId + ", expiresAt="
+          + expiresAt + ", revoked=" + (revokedAt != null) + "]";
     }
   }
 

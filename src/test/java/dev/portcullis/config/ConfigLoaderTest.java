@@ -125,7 +125,7 @@ class ConfigLoaderTest {
             + "'password'?); expected one of: host, port, username, password, from, starttls",
         "/etc/portcullis/portcullis.yaml:12:11: identity_providers[1].id: 'email' is used twice",
         "/etc/portcullis/portcullis.yaml:12:24: identity_providers[1].type: 'saml' is not "
-            + "supported; expected onetimepin",
+            + "supported; expected one of: onetimepin, github, oidc",
         "/etc/portcullis/portcullis.yaml:15:11: applications[0].host: "
             + "'https://grafana.example.com' is not a host name (write it without scheme, port or "
             + "path, such as grafana.example.com, or *.example.com for any one label in front of "
@@ -150,7 +150,8 @@ class ConfigLoaderTest {
             + "'NOT_SET' is not set",
         "/etc/portcullis/portcullis.yaml:30:5: unknown key 'applications[1].polices' (did you "
             + "mean 'policies'?); expected one of: name, host, path, upstream, upstream_timeout, "
-            + "session_duration, identity_providers, allow_encoded_slashes, policies");
+            + "session_duration, identity_providers, allow_encoded_slashes, auto_redirect, "
+            + "policies");
   }
 
   @Test
