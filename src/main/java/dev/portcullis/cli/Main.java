@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     versionProvider = VersionProvider.class,
     description = "Self-hosted, identity-aware access gateway.",
     subcommands = {ServeCommand.class, CheckCommand.class, DemoCommand.class,
-        PolicyCommand.class, CommandLine.HelpCommand.class})
+        PolicyCommand.class, TokenCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec

@@ -16,7 +16,9 @@ import dev.portcullis.policy.Applications;
 import dev.portcullis.policy.Cidr;
 import dev.portcullis.policy.CidrSet;
 import dev.portcullis.policy.Group;
+import dev.portcullis.machine.CorsRules;
 import dev.portcullis.policy.Policy;
+import dev.portcullis.policy.Relay;
 import dev.portcullis.policy.RequestPath;
 import dev.portcullis.policy.Rules;
 import dev.portcullis.policy.Selector;
@@ -62,6 +64,7 @@ public final class ConfigLoader {
   private static final Pattern GITHUB_TEAM = Pattern.compile(
       "[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9_.-]{1,100}");
   private static final String ACTIONS = "allow, block, bypass or service_auth";
+  private static final Pattern SIZE = Pattern.compile("([0-9]{1,9})(KiB|MiB)?");
   private static final List<String> IDP_TYPES = List.of("onetimepin", "github", "oidc");
   /** Every selector, in the order the README lists them. */
   static final List<String> SELECTORS = List.of("everyone", "email", "email_domain",
@@ -450,7 +453,7 @@ public final class ConfigLoader {
         }
         onlyKeys(app, where, "name", "host", "path", "upstream", "upstream_timeout",
             "session_duration", "identity_providers", "allow_encoded_slashes", "auto_redirect",
-            "policies");
+            "cors", "relays", "policies");
         String name = requiredString(app, "name", where + ".name");
         if (name != null && !ID.matcher(name).matches()) {
           problem(app.entries().get("name").value().location(), where + ".name: '" + name
@@ -513,12 +516,171 @@ public final class ConfigLoader {
           }
         }
         List<Policy> policies = policies(app, where, idps, groups);
+        CorsRules cors = cors(app, where);
+        List<Relay> relays = relays(app, where, path);
         if (name != null && host != null && path != null && upstream != null) {
           out.add(new Application(name, host, path, upstream, session, policies, allowedIdps,
-              timeout, encodedSlashes, autoRedirect));
+              timeout, encodedSlashes, autoRedirect, cors, relays));
         }
       }
       return out;
+    }
+
+    /** The application's CORS rules, or null when it has none or after a problem. */
+    CorsRules cors(Mapping app, String appWhere) {
+      Entry entry = app.entries().get("cors");
+      if (entry == null) {
+        return null;
+      }
+      String where = appWhere + ".cors";
+      Mapping cors = mapping(entry.value(), where);
+      if (cors == null) {
+        return null;
+      }
+      onlyKeys(cors, where, "allowed_origins", "allowed_methods", "allowed_headers",
+          "allow_credentials", "max_age");
+      int before = problems.size();
+      List<String> origins = new ArrayList<>();
+      for (Scalar item : stringList(cors, "allowed_origins", where + ".allowed_origins")) {
+        String origin = expand(item, where + ".allowed_origins");
+        String problem = CorsRules.originProblem(origin);
+        if (problem != null) {
+          problem(item.location(), where + ".allowed_origins: '" + origin + "' " + problem);
+        } else {
+          origins.add(origin);
+        }
+      }
+      if (!cors.entries().containsKey("allowed_origins")) {
+        problem(cors.location(), "missing key '" + where + ".allowed_origins' (such as "
+            + "[https://app.example.com])");
+      }
+      List<String> methods = cors.entries().containsKey("allowed_methods")
+          ? stringList(cors, "allowed_methods", where + ".allowed_methods").stream()
+              .map(n -> expand(n, where + ".allowed_methods")).toList() : null;
+      List<String> headers = cors.entries().containsKey("allowed_headers")
+          ? stringList(cors, "allowed_headers", where + ".allowed_headers").stream()
+              .map(n -> expand(n, where + ".allowed_headers")).toList() : null;
+      boolean credentials = bool(cors, "allow_credentials", where + ".allow_credentials",
+          false);
+      Duration maxAge = duration(cors, "max_age", where + ".max_age", null);
+      if (problems.size() > before) {
+        return null;
+      }
+      try {
+        return new CorsRules(origins, methods, headers, credentials, maxAge);
+      } catch (IllegalArgumentException e) {
+        problem(cors.location(), where + ": " + e.getMessage());
+        return null;
+      }
+    }
+
+    /** The application's relays; each path must be normalized and under the application. */
+    List<Relay> relays(Mapping app, String appWhere, String appPath) {
+      List<Relay> out = new ArrayList<>();
+      Entry entry = app.entries().get("relays");
+      if (entry == null) {
+        return out;
+      }
+      Sequence list = sequence(entry.value(), appWhere + ".relays");
+      if (list == null) {
+        return out;
+      }
+      Set<String> paths = new HashSet<>();
+      for (int i = 0; i < list.items().size(); i++) {
+        String where = appWhere + ".relays[" + i + "]";
+        Mapping relay = mapping(list.items().get(i), where);
+        if (relay == null) {
+          continue;
+        }
+        onlyKeys(relay, where, "path", "kind", "name", "projects", "max_body", "per_minute");
+        int before = problems.size();
+        String path = null;
+        Scalar pathNode = scalar(relay, "path", where + ".path");
+        if (pathNode == null) {
+          requiredString(relay, "path", where + ".path");
+        } else {
+          path = pathPrefix(pathNode, expand(pathNode, where + ".path"), where + ".path");
+          if (path != null && appPath != null && !RequestPath.underPrefix(path, appPath)) {
+            problem(pathNode.location(), where + ".path: '" + path + "' is not under the "
+                + "application's path '" + appPath + "'");
+          } else if (path != null && !paths.add(path)) {
+            problem(pathNode.location(), where + ".path: '" + path + "' is used twice");
+          }
+        }
+        String kind = requiredString(relay, "kind", where + ".kind");
+        if (kind != null && !Relay.KINDS.contains(kind)) {
+          problem(relay.entries().get("kind").value().location(), where + ".kind: '" + kind
+              + "' is not a relay kind; expected one of: " + String.join(", ", Relay.KINDS));
+        }
+        String name = requiredString(relay, "name", where + ".name");
+        if (name != null && !ID.matcher(name).matches()) {
+          problem(relay.entries().get("name").value().location(), where + ".name: '" + name
+              + "' must be lower-case letters, digits, '-' or '_'");
+        }
+        Set<String> projects = new LinkedHashSet<>();
+        for (Scalar item : stringList(relay, "projects", where + ".projects")) {
+          String project = expand(item, where + ".projects");
+          if (!project.matches("[0-9]{1,20}")) {
+            problem(item.location(), where + ".projects: '" + project + "' is not a Sentry "
+                + "project id (digits)");
+          } else {
+            projects.add(project);
+          }
+        }
+        if (projects.isEmpty() && problems.size() == before) {
+          problem(relay.location(), where + ": 'projects' must list at least one project id");
+        }
+        int maxBytes = size(relay, "max_body", where + ".max_body",
+            dev.portcullis.machine.SentryEnvelope.DEFAULT_MAX_BYTES);
+        int perMinute = Relay.DEFAULT_PER_MINUTE;
+        Scalar rate = scalar(relay, "per_minute", where + ".per_minute");
+        if (rate != null) {
+          Integer parsed = positiveInt(expand(rate, where + ".per_minute"));
+          if (parsed == null) {
+            problem(rate.location(), where + ".per_minute: '" + rate.text() + "' is not a "
+                + "positive whole number");
+          } else {
+            perMinute = parsed;
+          }
+        }
+        if (problems.size() == before) {
+          out.add(new Relay(path, kind, name, projects, maxBytes, perMinute));
+        }
+      }
+      return out;
+    }
+
+    /** A size such as 1MiB, 512KiB or 65536 (bytes); the fallback when absent. */
+    int size(Mapping mapping, String key, String where, int fallback) {
+      Scalar node = scalar(mapping, key, where);
+      if (node == null) {
+        return fallback;
+      }
+      String text = expand(node, where);
+      Matcher m = SIZE.matcher(text);
+      if (m.matches()) {
+        long unit = switch (m.group(2) == null ? "" : m.group(2)) {
+          case "KiB" -> 1024L;
+          case "MiB" -> 1024L * 1024;
+          default -> 1L;
+        };
+        long bytes = Long.parseLong(m.group(1)) * unit;
+        if (bytes > 0 && bytes <= 64L * 1024 * 1024) {
+          return (int) bytes;
+        }
+      }
+      problem(node.location(), where + ": '" + text + "' is not a size between 1 byte and "
+          + "64MiB; write it like 65536, 512KiB or 1MiB");
+      return fallback;
+    }
+
+    static Integer positiveInt(String text) {
+      try {
+        int value = Integer.parseInt(text);
+        return value > 0 ? value : null;
+      } catch (NumberFormatException e) {
+        return null;
+      }
     }
 
     /** The application's host, lower case; {@code *.domain} allowed. Null after a problem. */

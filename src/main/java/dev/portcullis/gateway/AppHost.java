@@ -3,6 +3,10 @@ package dev.portcullis.gateway;
 import dev.portcullis.audit.Audit;
 import dev.portcullis.policy.Application;
 import dev.portcullis.policy.Decision;
+import dev.portcullis.machine.CorsRules;
+import dev.portcullis.machine.ServiceTokenHeaders;
+import dev.portcullis.machine.ServiceTokenVerifier;
+import dev.portcullis.policy.Relay;
 import dev.portcullis.policy.RequestPath;
 import dev.portcullis.policy.Subject;
 import dev.portcullis.proxy.ForwardedRequest;
@@ -42,11 +46,13 @@ final class AppHost {
   private final Services services;
   private final Supplier<Settings> settings;
   private final IntSupplier whoamiPort;
+  private final Relays relays;
 
   AppHost(Services services, Supplier<Settings> settings, IntSupplier whoamiPort) {
     this.services = services;
     this.settings = settings;
     this.whoamiPort = whoamiPort;
+    this.relays = new Relays(services, this);
   }
 
   void handle(HttpServerRequest request, String requestId) {
@@ -83,6 +89,32 @@ final class AppHost {
     String query = request.query();
     String pathAndQuery = path + (query == null ? "" : "?" + query);
     ClientAddress.Resolved client = s.clientAddress().resolve(request);
+
+    // CORS first: a preflight carries no credentials by design, so it is answered here, from
+    // the application's rules, and never reaches a policy or the upstream. It is recognised by
+    // its real method only; no header can claim to be one.
+    CorsRules cors = app.cors();
+    if (cors != null && CorsRules.isPreflight(request.method().name(), request::getHeader)) {
+      preflight(request, app, requestId, cors);
+      return;
+    }
+    if (cors != null) {
+      cors.headersFor(request.getHeader("Origin")).forEach((name, value) ->
+          request.response().headers().set(name, value));
+    }
+
+    Relay relay = app.relay(path);
+    if (relay != null) {
+      relays.handle(request, app, relay, requestId, s, client, upstreamOf(app));
+      return;
+    }
+
+    ServiceTokenHeaders.Presented presented = ServiceTokenHeaders.read(request::getHeader);
+    if (!(presented instanceof ServiceTokenHeaders.None)) {
+      machine(request, app, requestId, s, path, pathAndQuery, client, presented);
+      return;
+    }
+
     Optional<SessionClaims> session = appSession(request, app, s);
     Subject subject = session.map(c -> Subjects.of(c, client.client()))
         .orElseGet(() -> Subject.anonymous(client.client()));
@@ -91,6 +123,7 @@ final class AppHost {
         client.forwardedFor(), decision);
 
     if (decision.bypassed()) {
+      services.counters().increment("bypassed");
       forward(request, app, requestId, s, pathAndQuery, Map.of(), client);
     } else if (decision.allowed() && session.isPresent()) {
       forward(request, app, requestId, s, pathAndQuery, identityHeaders(session.get(), app),
@@ -104,6 +137,76 @@ final class AppHost {
     }
   }
 
+  private void preflight(HttpServerRequest request, Application app, String requestId,
+      CorsRules cors) {
+    CorsRules.Preflight answer = cors.preflightResponse(request.getHeader("Origin"),
+        request.getHeader("Access-Control-Request-Method"),
+        request.getHeader("Access-Control-Request-Headers"));
+    if (answer instanceof CorsRules.Allowed allowed) {
+      request.resume();
+      allowed.headers().forEach((name, value) -> request.response().headers().set(name, value));
+      request.response().setStatusCode(204).end();
+      return;
+    }
+    CorsRules.Refused refused = (CorsRules.Refused) answer;
+    services.counters().increment("cors_refused");
+    services.responses().json(request, 403, new JsonObject().put("error",
+        refused.reason().code()).put("message", refused.message())
+        .put("request_id", requestId).put("application", app.name()));
+  }
+
+  /**
+   * A request carrying service token headers: verified against the in-memory snapshot (never
+   * the store), decided, and answered with JSON only; a machine never gets a redirect or a page.
+   */
+  private void machine(HttpServerRequest request, Application app, String requestId,
+      Settings s, String path, String pathAndQuery, ClientAddress.Resolved client,
+      ServiceTokenHeaders.Presented presented) {
+    if (presented instanceof ServiceTokenHeaders.Malformed malformed) {
+      services.responses().json(request, 401, new JsonObject()
+          .put("error", "service-token-malformed").put("message", malformed.reason())
+          .put("request_id", requestId));
+      return;
+    }
+    ServiceTokenHeaders.Pair pair = (ServiceTokenHeaders.Pair) presented;
+    ServiceTokenVerifier.Verification verification = services.serviceTokens()
+        .verify(pair.clientId(), pair.secret());
+    if (verification instanceof ServiceTokenVerifier.Refused refused) {
+      LOG.atInfo().setMessage("service token refused").addKeyValue("request_id", requestId)
+          .addKeyValue("app", app.name()).addKeyValue("reason", refused.reason().code())
+          .addKeyValue("token", refused.name() == null ? "-" : refused.name()).log();
+      services.responses().json(request, 401, new JsonObject()
+          .put("error", refused.reason().code()).put("message", "the service token was "
+              + "refused").put("request_id", requestId));
+      return;
+    }
+    String name = ((ServiceTokenVerifier.Verified) verification).name();
+    Subject subject = Subject.builder().serviceToken(name).clientAddress(client.client())
+        .build();
+    Decision decision = services.engine().decide(app, subject);
+    AccessLog.decision(requestId, app.name(), request, path, "service:" + name,
+        client.forwardedFor(), decision);
+    if (decision.bypassed()) {
+      services.counters().increment("bypassed");
+      forward(request, app, requestId, s, pathAndQuery, Map.of(), client);
+    } else if (decision.allowed()) {
+      forward(request, app, requestId, s, pathAndQuery, serviceHeaders(name, app), client);
+    } else {
+      services.responses().json(request, 403, new JsonObject()
+          .put("error", decision.reason().code()).put("message", decision.summary())
+          .put("service_token", name).put("application", app.name())
+          .put("request_id", requestId));
+    }
+  }
+
+  private Map<String, String> serviceHeaders(String name, Application app) {
+    Map<String, String> identity = new LinkedHashMap<>();
+    identity.put("X-Portcullis-Service-Token", name);
+    identity.put("X-Portcullis-Jwt-Assertion", services.tokens().serviceAssertion(name,
+        app.name()));
+    return identity;
+  }
+
   private Map<String, String> identityHeaders(SessionClaims session, Application app) {
     Map<String, String> identity = new LinkedHashMap<>();
     identity.put("X-Portcullis-Email", session.email());
@@ -114,26 +217,33 @@ final class AppHost {
 
   private void forward(HttpServerRequest request, Application app, String requestId, Settings s,
       String pathAndQuery, Map<String, String> identity, ClientAddress.Resolved client) {
+    services.forwarder().forward(request, upstreamOf(app), pathAndQuery,
+        app.upstreamTimeout(), forwarded(request, app, requestId, s, identity, client))
+        .onFailure(failure -> upstreamFailed(request, app, requestId, failure));
+  }
+
+  ForwardedRequest forwarded(HttpServerRequest request, Application app, String requestId,
+      Settings s, Map<String, String> identity, ClientAddress.Resolved client) {
     String proto = s.config().auth().url().getScheme();
     String host = request.getHeader("Host");
-    ForwardedRequest extra = new ForwardedRequest(requestId, identity, client.forwardedFor(),
-        proto, host == null ? app.host() : host);
-    services.forwarder().forward(request, upstreamOf(app), pathAndQuery,
-        app.upstreamTimeout(), extra)
-        .onFailure(failure -> {
-          Forwarder.UpstreamException upstream = failure instanceof Forwarder.UpstreamException u
-              ? u : null;
-          LOG.atWarn().setMessage("upstream failed").addKeyValue("request_id", requestId)
-              .addKeyValue("app", app.name())
-              .addKeyValue("failure", upstream == null ? "error" : upstream.getMessage())
-              .addKeyValue("cause", String.valueOf(failure.getCause() == null ? failure
-                  : failure.getCause()))
-              .log();
-          if (!request.response().headWritten()) {
-            services.responses().upstreamFailed(request, requestId, upstream == null
-                ? dev.portcullis.proxy.UpstreamFailure.UNREACHABLE : upstream.failure());
-          }
-        });
+    return new ForwardedRequest(requestId, identity, client.forwardedFor(), proto,
+        host == null ? app.host() : host, app.cors() != null);
+  }
+
+  void upstreamFailed(HttpServerRequest request, Application app, String requestId,
+      Throwable failure) {
+    Forwarder.UpstreamException upstream = failure instanceof Forwarder.UpstreamException u
+        ? u : null;
+    LOG.atWarn().setMessage("upstream failed").addKeyValue("request_id", requestId)
+        .addKeyValue("app", app.name())
+        .addKeyValue("failure", upstream == null ? "error" : upstream.getMessage())
+        .addKeyValue("cause", String.valueOf(failure.getCause() == null ? failure
+            : failure.getCause()))
+        .log();
+    if (!request.response().headWritten()) {
+      services.responses().upstreamFailed(request, requestId, upstream == null
+          ? dev.portcullis.proxy.UpstreamFailure.UNREACHABLE : upstream.failure());
+    }
   }
 
   private URI upstreamOf(Application app) {

@@ -4,6 +4,7 @@ import dev.portcullis.audit.Audit;
 import dev.portcullis.config.PortcullisConfig.Delivery;
 import dev.portcullis.config.PortcullisConfig.IdentityProvider;
 import dev.portcullis.identity.ConsoleOutbox;
+import dev.portcullis.identity.Identity;
 import dev.portcullis.identity.LoginFailure;
 import dev.portcullis.identity.OAuthFlow;
 import dev.portcullis.identity.RedirectProvider;
@@ -24,6 +25,7 @@ import dev.portcullis.web.AppLink;
 import io.vertx.core.Future;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -223,8 +225,11 @@ final class AuthDomain {
     }
     String requestId = requestId(ctx);
     provider.complete(code, flow, callbackUrl(s, id))
-        .compose(identity -> services.blocking(() -> startSession(s, identity.email(), id,
-            identity.facts())))
+        .compose(identity -> services.blocking(() -> {
+          SessionClaims session = startSession(s, identity.email(), id, identity.facts());
+          keepForRecheck(s, session, identity);
+          return session;
+        }))
         .onSuccess(session -> {
           Audit.event("login").addKeyValue("email", session.email())
               .addKeyValue("idp", session.idp()).addKeyValue("sid", session.sid())
@@ -233,6 +238,24 @@ final class AuthDomain {
           services.responses().redirect(ctx.request(), authorizeUrl(s, flow.redirectUrl()));
         })
         .onFailure(e -> loginFailed(ctx, s, id, flow.redirectUrl(), failure(e)));
+  }
+
+  /**
+   * For a GitHub provider with {@code recheck_interval}, keeps the access token (sealed) with
+   * the organizations and teams granted, so that a removal ends the session early.
+   */
+  private void keepForRecheck(Settings s, SessionClaims session, Identity identity) {
+    Duration interval = s.config().identityProvider(identity.idp())
+        .map(p -> p.oauth() == null ? null : p.oauth().recheckInterval()).orElse(null);
+    if (interval == null || identity.accessToken() == null) {
+      return;
+    }
+    IdentityFacts facts = session.facts();
+    services.store().putGithubGrant(new Store.GithubGrant(session.sid(), identity.idp(),
+        services.sealer().seal(identity.accessToken()),
+        new JsonArray(facts.githubOrgs().stream().sorted().toList()).encode(),
+        new JsonArray(facts.githubTeams().stream().sorted().toList()).encode(),
+        services.clock().instant().plus(interval), session.expiresAt()));
   }
 
   private static String callbackUrl(Settings s, String idp) {

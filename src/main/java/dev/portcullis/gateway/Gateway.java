@@ -11,6 +11,8 @@ import dev.portcullis.identity.ConsoleOutbox;
 import dev.portcullis.identity.GithubProvider;
 import dev.portcullis.identity.OidcProvider;
 import dev.portcullis.identity.RedirectProvider;
+import dev.portcullis.machine.ServiceTokenVerifier;
+import java.util.Map;
 import dev.portcullis.policy.PolicyInterest;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -59,6 +61,8 @@ public final class Gateway {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
   /** How often revocations made by other processes are picked up from the store. */
   private static final Duration REVOCATION_REFRESH = Duration.ofSeconds(2);
+  /** How often sessions due for a GitHub membership re-check are looked for. */
+  private static final Duration RECHECK_POLL = Duration.ofSeconds(30);
   /** How often expired PINs and handoff codes are deleted. */
   private static final Duration PURGE_INTERVAL = Duration.ofMinutes(10);
   /** PIN requests per address per window; a person retrying a few times stays well inside. */
@@ -75,6 +79,7 @@ public final class Gateway {
   private final long[] timers;
   private final Object reloadLock = new Object();
   private final Function<IdentityProvider, RedirectProvider> providers;
+  private final MembershipRechecks rechecks;
   private final List<java.util.function.Consumer<Reload>> reloadListeners =
       new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile ConfigWatcher watcher;
@@ -83,8 +88,9 @@ public final class Gateway {
 
   private Gateway(Vertx vertx, Services services, AtomicReference<Settings> settings,
       HttpServer server, WhoamiUpstream whoami, long[] timers,
-      Function<IdentityProvider, RedirectProvider> providers) {
+      Function<IdentityProvider, RedirectProvider> providers, MembershipRechecks rechecks) {
     this.providers = providers;
+    this.rechecks = rechecks;
     this.vertx = vertx;
     this.services = services;
     this.settings = settings;
@@ -150,6 +156,8 @@ public final class Gateway {
     Pages pages = new Pages();
     Revocations revocations = new Revocations(opened.store(), clock);
     revocations.refresh();
+    ServiceTokenVerifier serviceTokens = new ServiceTokenVerifier(opened.store(), clock);
+    serviceTokens.refresh();
     ConsoleOutbox outbox = new ConsoleOutbox(options.console(), clock);
     Services services = new Services(vertx, clock, opened.store(), opened.keys(),
         new Tokens(opened.keys(), clock, initial.issuer()), revocations,
@@ -158,7 +166,8 @@ public final class Gateway {
             .derive("csrf"))), outbox,
         new RateLimiter(PINS_PER_EMAIL, PIN_WINDOW, clock),
         new RateLimiter(PINS_PER_CLIENT, PIN_WINDOW, clock), new PolicyEngine(),
-        new Responses(pages, () -> settings.get().formActions()), pages, new Forwarder(vertx));
+        new Responses(pages, () -> settings.get().formActions()), pages, new Forwarder(vertx),
+        opened.sealer(), serviceTokens, new Counters());
     if (config.identityProviders().stream().anyMatch(p -> p.delivery() == Delivery.CONSOLE)) {
       LOG.warn("an identity provider delivers PINs to the console: anyone who reads this "
           + "process's output can sign in; use it only to try Portcullis out");
@@ -172,20 +181,30 @@ public final class Gateway {
         .setCompressionSupported(false))
         .requestHandler(request -> dispatch(request, settings.get(), auth, apps, services));
     return server.listen(config.listenPort(), config.listenHost()).map(bound -> {
-      long refresh = vertx.setPeriodic(REVOCATION_REFRESH.toMillis(), id ->
-          services.blocking(() -> {
-            revocations.refresh();
-            return null;
-          }).onFailure(e -> LOG.atWarn().setMessage("revocation refresh failed; the last "
-              + "known revocations stay in force").setCause(e).log()));
+      long refresh = vertx.setPeriodic(REVOCATION_REFRESH.toMillis(), id -> {
+        services.blocking(() -> {
+          revocations.refresh();
+          return null;
+        }).onFailure(e -> LOG.atWarn().setMessage("revocation refresh failed; the last "
+            + "known revocations stay in force").setCause(e).log());
+        // Tokens created, rotated or revoked from the CLI reach this process here.
+        services.blocking(() -> {
+          serviceTokens.refresh();
+          serviceTokens.flushUsage(false);
+          return null;
+        }).onFailure(e -> LOG.atWarn().setMessage("service token refresh failed; the last "
+            + "known tokens stay in force").setCause(e).log());
+      });
       long purge = vertx.setPeriodic(PURGE_INTERVAL.toMillis(), id ->
           services.blocking(() -> opened.store().purgeExpired(clock.instant()))
               .onFailure(e -> LOG.atWarn().setMessage("purge failed").setCause(e).log()));
       LOG.atInfo().setMessage("listening").addKeyValue("address", config.listenHost() + ":"
           + bound.actualPort()).addKeyValue("auth_url", initial.issuer())
           .addKeyValue("applications", config.applications().size()).log();
+      MembershipRechecks rechecks = new MembershipRechecks(services, settings::get);
+      long recheck = vertx.setPeriodic(RECHECK_POLL.toMillis(), id -> rechecks.run());
       Gateway gateway = new Gateway(vertx, services, settings, bound, whoami,
-          new long[] {refresh, purge}, providers);
+          new long[] {refresh, purge, recheck}, providers, rechecks);
       if (options.watchConfig()) {
         gateway.watch();
       }
@@ -305,6 +324,24 @@ public final class Gateway {
         .onSuccess(result -> reloadListeners.forEach(listener -> listener.accept(result)));
   }
 
+  /**
+   * Re-checks the GitHub membership of the sessions that are due now (a timer does this every
+   * 30 seconds); completes with how many sessions were revoked.
+   */
+  public Future<Integer> recheckMemberships() {
+    return rechecks.run();
+  }
+
+  /** What the gateway counted: bypassed requests, relay outcomes, CORS refusals. */
+  public Map<String, Long> counters() {
+    return services.counters().snapshot();
+  }
+
+  /** Reads service tokens from the store now (a timer does this every 2 seconds). Blocks. */
+  public void refreshServiceTokens() {
+    services.serviceTokens().refresh();
+  }
+
   /** Tells {@code listener} about every reload from now on, applied or rejected. */
   public void onReload(java.util.function.Consumer<Reload> listener) {
     reloadListeners.add(listener);
@@ -359,6 +396,12 @@ public final class Gateway {
         .compose(v -> smtp == null ? Future.<Void>succeededFuture() : smtp.close())
         .compose(v -> services.forwarder().close())
         .eventually(() -> vertx.executeBlocking(() -> {
+          try {
+            services.serviceTokens().flushUsage(true);
+          } catch (RuntimeException e) {
+            LOG.atWarn().setMessage("could not record service token use at stop").setCause(e)
+                .log();
+          }
           services.store().close();
           return null;
         }));

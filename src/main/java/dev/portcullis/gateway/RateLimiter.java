@@ -37,6 +37,10 @@ public final class RateLimiter {
     return updated.count() <= limit;
   }
 
+  public int limit() {
+    return limit;
+  }
+
   public Duration window() {
     return window;
   }

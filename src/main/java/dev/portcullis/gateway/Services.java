@@ -21,12 +21,16 @@ import java.util.concurrent.Callable;
  * @param consoleMailer delivers PINs of {@code delivery: console} providers
  * @param pinsPerEmail how many PINs one address may request per window
  * @param pinsPerClient how many PINs one client address may request per window
+ * @param sealer seals secrets kept in the store (GitHub tokens for membership re-checks)
+ * @param serviceTokens verifies service tokens from an in-memory snapshot of the store
  */
 record Services(
     Vertx vertx, Clock clock, Store store, KeyRing keys, Tokens tokens, Revocations revocations,
     OneTimePins pins, Hmac codes, Csrf csrf, PinMailer consoleMailer,
     RateLimiter pinsPerEmail, RateLimiter pinsPerClient, PolicyEngine engine,
-    Responses responses, dev.portcullis.web.Pages pages, Forwarder forwarder) {
+    Responses responses, dev.portcullis.web.Pages pages, Forwarder forwarder,
+    dev.portcullis.session.KeySealer sealer,
+    dev.portcullis.machine.ServiceTokenVerifier serviceTokens, Counters counters) {
 
   /** Runs store work on a worker thread; never call the store from an event loop. */
   <T> Future<T> blocking(Callable<T> work) {

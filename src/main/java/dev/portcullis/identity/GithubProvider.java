@@ -79,7 +79,9 @@ public final class GithubProvider implements RedirectProvider {
             return Future.failedFuture(new LoginFailure(LoginFailure.Kind.TOKEN_INVALID,
                 "GitHub refused the code: " + token.getString("error")));
           }
-          return identity(ProviderHttp.string(token, "access_token", "GitHub's token answer"));
+          String accessToken = ProviderHttp.string(token, "access_token",
+              "GitHub's token answer");
+          return identity(accessToken).map(who -> who.withAccessToken(accessToken));
         });
   }
 

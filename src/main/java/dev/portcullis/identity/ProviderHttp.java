@@ -37,6 +37,11 @@ final class ProviderHttp {
     request.timeout(timeout.toMillis()).connectTimeout(timeout.toMillis());
     Future<HttpResponse<Buffer>> sent = form == null ? request.send() : request.sendForm(form);
     return sent.recover(e -> Future.failedFuture(transport(e, what))).compose(response -> {
+      if (response.statusCode() == 401) {
+        // The credentials were refused: a revoked token, or a wrong client secret.
+        return Future.failedFuture(new LoginFailure(LoginFailure.Kind.TOKEN_INVALID,
+            what + " refused the credentials (HTTP 401)"));
+      }
       if (response.statusCode() / 100 != 2) {
         return Future.failedFuture(new LoginFailure(LoginFailure.Kind.PROVIDER_ERROR,
             what + " answered HTTP " + response.statusCode()));

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -137,7 +138,7 @@ public record CorsRules(List<String> allowedOrigins, List<String> allowedMethods
   /** Answer 204 with exactly these headers. */
   public record Allowed(Map<String, String> headers) implements Preflight {
     public Allowed {
-      headers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+      headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
     }
   }
 
@@ -240,7 +241,7 @@ public record CorsRules(List<String> allowedOrigins, List<String> allowedMethods
       }
     }
     headers.put("Vary", "Origin");
-    return java.util.Collections.unmodifiableMap(headers);
+    return Collections.unmodifiableMap(headers);
   }
 
   /**

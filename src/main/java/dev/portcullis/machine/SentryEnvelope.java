@@ -4,11 +4,11 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PushbackInputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -34,21 +34,21 @@ import java.util.zip.InflaterInputStream;
  * exceed {@code maxBytes}, and a compressed body ({@code Content-Encoding} {@code gzip},
  * {@code x-gzip} or {@code deflate}, zlib-wrapped or raw) is inflated as a stream that stops
  * one byte past {@code maxBytes}, so a gzip bomb costs at most that much work and memory.
- * Then the structure: the first line must be exactly one JSON object, with no duplicate keys
- * (Sentry and Jackson might otherwise read different {@code dsn} values), and every item must
- * parse. Then the DSN, {@code SCHEME://PUBLIC_KEY[:SECRET]@HOST[:PORT][/PREFIX]/PROJECT_ID}:
- * the host must be the application's (case-insensitive; the port is ignored because an
- * application's host has none and the relay forwards only to its own upstream whatever the
- * DSN says), and the project id, all digits, must be on the relay's list. Nothing is changed:
- * an accepted envelope is forwarded byte for byte as it came, with its content encoding.
+ * Then the first line must be exactly one JSON object, with no duplicate keys (Sentry and
+ * Jackson might otherwise read different {@code dsn} values), holding a DSN,
+ * {@code SCHEME://PUBLIC_KEY[:SECRET]@HOST[:PORT][/PREFIX]/PROJECT_ID}, whose host is the
+ * application's (case-insensitive; the port is ignored because an application's host has none
+ * and the relay forwards only to its own upstream whatever the DSN says) and whose project id,
+ * all digits, is on the relay's list. Last, every item must parse. Nothing is changed: an
+ * accepted envelope is forwarded byte for byte as it came, with its content encoding.
  *
  * <p>Known shortcomings. {@code br} and {@code zstd} bodies are refused (415): the JDK has no
- * decoder for them and the SDKs do not send them by default. The work is a few milliseconds at
- * most (inflating and scanning up to {@code maxBytes}); a caller that wants the event loop
- * entirely free runs {@link #check} on a worker.
+ * decoder for them, and a body that cannot be inflated cannot be checked. The work is a few
+ * milliseconds at most (inflating and scanning up to {@code maxBytes}); a caller that wants the
+ * event loop entirely free runs {@link #check} on a worker.
  */
 public final class SentryEnvelope {
-  /** 1 MiB: Sentry's own cap on one event; what a browser sends is far smaller. */
+  /** 1 MiB: ample for a browser's error event, which is a few KiB, yet cheap to inflate. */
   public static final int DEFAULT_MAX_BYTES = 1 << 20;
 
   /** Sentry project ids are numbers; anything else must never reach an upstream path. */
@@ -192,16 +192,29 @@ public final class SentryEnvelope {
       return new Refused(Refusal.MALFORMED_HEADER,
           "the first line of the body is not a JSON object");
     }
-    Result dsn = checkDsn(header.get("dsn"));
-    if (dsn instanceof Refused refused) {
-      return refused;
+    JsonNode dsnField = header.get("dsn");
+    if (dsnField == null || dsnField.isNull()) {
+      return new Refused(Refusal.MISSING_DSN, "the envelope header has no \"dsn\"");
     }
+    Dsn dsn = dsnField.isTextual() ? Dsn.parse(dsnField.asText()) : null;
+    if (dsn == null) {
+      return new Refused(Refusal.MALFORMED_DSN, "the envelope's \"dsn\" is not a Sentry DSN "
+          + "(https://KEY@HOST/PROJECT_ID)");
+    }
+    if (!dsn.host().equals(host)) {
+      return new Refused(Refusal.WRONG_HOST, "the envelope's DSN names another host than "
+          + host);
+    }
+    if (!projects.contains(dsn.projectId())) {
+      return new Refused(Refusal.PROJECT_NOT_ALLOWED, "project " + dsn.projectId()
+          + " is not accepted by this relay");
+    }
+
     Refused badItem = checkItems(envelope, headerEnd + 1);
     if (badItem != null) {
       return badItem;
     }
-    return new Accepted(((Accepted) dsn).projectId(), body,
-        encoding.isEmpty() ? null : encoding);
+    return new Accepted(dsn.projectId(), body, encoding.isEmpty() ? null : encoding);
   }
 
   private Refused tooLarge() {
@@ -237,14 +250,13 @@ public final class SentryEnvelope {
     } else {
       // RFC 9110 says "deflate" is the zlib format, but some clients send raw deflate: a zlib
       // stream starts with a header whose CM is 8 and whose two bytes are a multiple of 31.
-      InputStream buffered = new BufferedInputStream(compressed);
-      buffered.mark(2);
-      int b0 = buffered.read();
-      int b1 = buffered.read();
-      buffered.reset();
-      boolean zlib = b0 >= 0 && b1 >= 0 && (b0 & 0x0F) == 8 && ((b0 << 8) | b1) % 31 == 0;
+      PushbackInputStream peek = new PushbackInputStream(compressed, 2);
+      byte[] first = peek.readNBytes(2);
+      peek.unread(first);
+      boolean zlib = first.length == 2 && (first[0] & 0x0F) == 8
+          && (((first[0] & 0xFF) << 8) | (first[1] & 0xFF)) % 31 == 0;
       inflater = new Inflater(!zlib);
-      in = new InflaterInputStream(buffered, inflater);
+      in = new InflaterInputStream(peek, inflater);
     }
     try (in) {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -327,46 +339,35 @@ public final class SentryEnvelope {
     }
   }
 
-  /** Accepted with only the project id filled in, or the refusal. */
-  private Result checkDsn(JsonNode dsn) {
-    if (dsn == null || dsn.isNull()) {
-      return new Refused(Refusal.MISSING_DSN, "the envelope header has no \"dsn\"");
+  /**
+   * The parts of a DSN the relay checks.
+   *
+   * @param host lower case, without port
+   * @param projectId digits only, so it is safe in an upstream path
+   */
+  record Dsn(String host, String projectId) {
+    /**
+     * Parses {@code SCHEME://PUBLIC_KEY[:SECRET]@HOST[:PORT][/PREFIX]/PROJECT_ID} with scheme
+     * http or https, no query and no fragment; returns null for anything else.
+     */
+    static Dsn parse(String text) {
+      URI uri;
+      try {
+        uri = new URI(text);
+      } catch (URISyntaxException e) {
+        return null;
+      }
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      String key = uri.getRawUserInfo();
+      String path = uri.getRawPath();
+      if (!(scheme.equals("https") || scheme.equals("http")) || uri.getHost() == null
+          || key == null || key.isEmpty() || key.startsWith(":") || uri.getRawQuery() != null
+          || uri.getRawFragment() != null || path == null) {
+        return null;
+      }
+      String projectId = path.substring(path.lastIndexOf('/') + 1);
+      return PROJECT_ID.matcher(projectId).matches()
+          ? new Dsn(uri.getHost().toLowerCase(Locale.ROOT), projectId) : null;
     }
-    if (!dsn.isTextual()) {
-      return new Refused(Refusal.MALFORMED_DSN, "the envelope's \"dsn\" is not a string");
-    }
-    URI uri;
-    try {
-      uri = new URI(dsn.asText());
-    } catch (URISyntaxException e) {
-      return malformedDsn();
-    }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    String path = uri.getRawPath();
-    if (!(scheme.equals("https") || scheme.equals("http")) || uri.getHost() == null
-        || uri.getRawUserInfo() == null || uri.getRawUserInfo().isEmpty()
-        || uri.getRawUserInfo().startsWith(":") || uri.getRawQuery() != null
-        || uri.getRawFragment() != null || path == null || path.isEmpty()) {
-      return malformedDsn();
-    }
-    String projectId = path.substring(path.lastIndexOf('/') + 1);
-    if (!PROJECT_ID.matcher(projectId).matches()) {
-      return malformedDsn();
-    }
-
-    if (!uri.getHost().toLowerCase(Locale.ROOT).equals(host)) {
-      return new Refused(Refusal.WRONG_HOST, "the envelope's DSN names another host than "
-          + host);
-    }
-    if (!projects.contains(projectId)) {
-      return new Refused(Refusal.PROJECT_NOT_ALLOWED, "project " + projectId
-          + " is not accepted by this relay");
-    }
-    return new Accepted(projectId, new byte[0], null);
-  }
-
-  private static Refused malformedDsn() {
-    return new Refused(Refusal.MALFORMED_DSN, "the envelope's \"dsn\" is not a Sentry DSN "
-        + "(https://KEY@HOST/PROJECT_ID)");
   }
 }

@@ -1,5 +1,6 @@
 package dev.portcullis.policy;
 
+import dev.portcullis.machine.CorsRules;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -17,11 +18,13 @@ import java.util.List;
  * @param upstreamTimeout how long the upstream may stay silent before the client gets 504
  * @param allowEncodedSlashes whether {@code %2F} may appear in paths (kept encoded)
  * @param autoRedirect when one redirecting provider is allowed, skip the login page
+ * @param cors the application's CORS rules; null when it has none (no preflight is answered)
+ * @param relays public ingest paths, such as a Sentry tunnel
  */
 public record Application(
     String name, String host, String pathPrefix, URI upstream, Duration sessionDuration,
     List<Policy> policies, List<String> identityProviders, Duration upstreamTimeout,
-    boolean allowEncodedSlashes, boolean autoRedirect) {
+    boolean allowEncodedSlashes, boolean autoRedirect, CorsRules cors, List<Relay> relays) {
 
   /** Long enough for slow reports and exports; the peers' defaults range from 30 s to 60 s. */
   public static final Duration DEFAULT_UPSTREAM_TIMEOUT = Duration.ofSeconds(60);
@@ -29,6 +32,7 @@ public record Application(
   public Application {
     policies = List.copyOf(policies);
     identityProviders = List.copyOf(identityProviders);
+    relays = List.copyOf(relays);
   }
 
   /** An application that shows the login page whatever its providers. */
@@ -36,7 +40,17 @@ public record Application(
       Duration sessionDuration, List<Policy> policies, List<String> identityProviders,
       Duration upstreamTimeout, boolean allowEncodedSlashes) {
     this(name, host, pathPrefix, upstream, sessionDuration, policies, identityProviders,
-        upstreamTimeout, allowEncodedSlashes, false);
+        upstreamTimeout, allowEncodedSlashes, false, null, List.of());
+  }
+
+  /** The relay whose path this normalized path is, if any. */
+  public Relay relay(String path) {
+    for (Relay relay : relays) {
+      if (relay.path().equals(path)) {
+        return relay;
+      }
+    }
+    return null;
   }
 
   public boolean allowsIdentityProvider(String idp) {

@@ -11,10 +11,12 @@ import java.util.Map;
  * @param forwardedFor the full {@code X-Forwarded-For} chain to send
  * @param forwardedProto the scheme the client used
  * @param forwardedHost the host the client asked for
+ * @param portcullisOwnsCors whether Portcullis answers CORS for this application, so that the
+ *     upstream's own {@code Access-Control-*} headers are dropped
  */
 public record ForwardedRequest(
     String requestId, Map<String, String> identityHeaders, String forwardedFor,
-    String forwardedProto, String forwardedHost) {
+    String forwardedProto, String forwardedHost, boolean portcullisOwnsCors) {
 
   public ForwardedRequest {
     identityHeaders = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(identityHeaders));

@@ -3,6 +3,8 @@ package dev.portcullis.proxy;
 import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -70,7 +72,45 @@ public final class Forwarder {
         .compose(upstreamRequest -> send(request, upstreamRequest, upstream, port, https, extra))
         .recover(failure -> Future.failedFuture(new UpstreamException(classify(failure),
             failure)))
-        .compose(upstreamResponse -> relay(request.response(), upstreamResponse));
+        .compose(upstreamResponse -> relay(request.response(), upstreamResponse,
+            extra.portcullisOwnsCors()));
+  }
+
+  /**
+   * Sends a body already read and checked (a relay's envelope) to the upstream as a POST, and
+   * streams the answer back. Fails with {@link UpstreamException} as {@link #forward} does.
+   *
+   * @param headers the request headers to send, besides the identity and forwarding ones
+   */
+  public Future<Void> post(HttpServerRequest request, URI upstream, String path,
+      MultiMap headers, Buffer body, java.time.Duration idleTimeout, ForwardedRequest extra) {
+    boolean https = "https".equals(upstream.getScheme());
+    int port = upstream.getPort() > 0 ? upstream.getPort() : https ? 443 : 80;
+    String base = upstream.getRawPath() == null ? "" : upstream.getRawPath();
+    if (base.endsWith("/")) {
+      base = base.substring(0, base.length() - 1);
+    }
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
+        .setHost(upstream.getHost()).setPort(port).setSsl(https).setURI(base + path)
+        .setIdleTimeout(idleTimeout.toMillis());
+    return client.request(options)
+        .compose(upstreamRequest -> {
+          MultiMap out = upstreamRequest.headers();
+          out.addAll(headers);
+          boolean defaultPort = https ? port == 443 : port == 80;
+          out.set(HttpHeaders.HOST, upstream.getHost() + (defaultPort ? "" : ":" + port));
+          extra.identityHeaders().forEach(out::set);
+          out.set("X-Forwarded-For", extra.forwardedFor());
+          out.set("X-Forwarded-Proto", extra.forwardedProto());
+          out.set("X-Forwarded-Host", extra.forwardedHost());
+          out.set("X-Request-Id", extra.requestId());
+          out.set(HttpHeaders.CONTENT_LENGTH, String.valueOf(body.length()));
+          return upstreamRequest.send(body);
+        })
+        .recover(failure -> Future.failedFuture(new UpstreamException(classify(failure),
+            failure)))
+        .compose(upstreamResponse -> relay(request.response(), upstreamResponse,
+            extra.portcullisOwnsCors()));
   }
 
   private Future<HttpClientResponse> send(HttpServerRequest request,
@@ -101,10 +141,11 @@ public final class Forwarder {
     return upstreamRequest.send(request);
   }
 
-  private static Future<Void> relay(HttpServerResponse response, HttpClientResponse upstream) {
+  private static Future<Void> relay(HttpServerResponse response, HttpClientResponse upstream,
+      boolean dropCors) {
     response.setStatusCode(upstream.statusCode());
     response.setStatusMessage(upstream.statusMessage());
-    HeaderHygiene.copyResponseHeaders(upstream.headers(), response.headers());
+    HeaderHygiene.copyResponseHeaders(upstream.headers(), response.headers(), dropCors);
     if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
       response.setChunked(true);
     }

@@ -51,13 +51,20 @@ public final class HeaderHygiene {
 
   /**
    * Copies an upstream's response headers for the client, leaving out hop-by-hop headers and any
-   * attempt to set a Portcullis cookie.
+   * attempt to set a Portcullis cookie; with {@code dropCors}, also the upstream's CORS headers,
+   * when Portcullis answers CORS for the application itself.
    */
-  public static void copyResponseHeaders(MultiMap from, MultiMap to) {
+  public static void copyResponseHeaders(MultiMap from, MultiMap to, boolean dropCors) {
     Set<String> dropped = connectionTokens(from);
     for (var header : from) {
       String name = header.getKey().toLowerCase(Locale.ROOT);
-      if (HOP_BY_HOP.contains(name) || dropped.contains(name)) {
+      if (HOP_BY_HOP.contains(name) || dropped.contains(name)
+          || dropCors && name.startsWith("access-control-")) {
+        continue;
+      }
+      if (name.equals("vary") && to.contains("Vary")) {
+        // Portcullis set Vary: Origin already; keep both.
+        to.set("Vary", to.get("Vary") + ", " + header.getValue());
         continue;
       }
       if (name.equals("set-cookie")

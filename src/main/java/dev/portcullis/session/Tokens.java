@@ -75,6 +75,29 @@ public final class Tokens {
     return token;
   }
 
+  /** How long a service assertion lives; re-signed shortly before, once per token and app. */
+  private static final Duration SERVICE_ASSERTION_LIFETIME = Duration.ofMinutes(10);
+
+  /**
+   * The assertion for a machine admitted by a service token (or a relay's service identity):
+   * {@code sub} is {@code service:NAME}, {@code type} is {@code service}.
+   */
+  public String serviceAssertion(String serviceName, String application) {
+    String key = "service\0" + serviceName + "\0" + application;
+    Instant now = clock.instant();
+    Signed cached = assertions.getIfPresent(key);
+    if (cached != null && cached.expiresAt().minus(ASSERTION_RENEWAL).isAfter(now)) {
+      return cached.token();
+    }
+    Instant expiresAt = now.plus(SERVICE_ASSERTION_LIFETIME);
+    String token = sign(new JWTClaimsSet.Builder().issuer(issuer).audience(application)
+        .subject("service:" + serviceName).claim("type", "service")
+        .claim("service_token", serviceName).claim("use", TokenUse.ASSERTION.claim())
+        .issueTime(Date.from(now)).expirationTime(Date.from(expiresAt)).build());
+    assertions.put(key, new Signed(token, expiresAt));
+    return token;
+  }
+
   /** Signs the login-flow cookie: which email is logging in and where to go afterwards. */
   public String issueLogin(LoginFlow flow, Instant expiresAt) {
     return sign(new JWTClaimsSet.Builder().issuer(issuer).audience(issuer)

@@ -293,6 +293,7 @@ public final class JdbcStore implements Store {
   @Override
   public int purgeExpired(Instant now) {
     long millis = now.toEpochMilli();
+    update("DELETE FROM github_grants WHERE expires_at <= ?", ps -> ps.setLong(1, millis));
     return update("DELETE FROM handoff_codes WHERE expires_at <= ?", ps -> ps.setLong(1, millis))
         + update("DELETE FROM one_time_pins WHERE expires_at <= ?", ps -> ps.setLong(1, millis));
   }
@@ -300,6 +301,46 @@ public final class JdbcStore implements Store {
   @Override
   public void close() {
     dataSource.close();
+  }
+
+  @Override
+  public void putGithubGrant(GithubGrant g) {
+    update("INSERT INTO github_grants (sid, idp, sealed_token, orgs, teams, next_check, "
+        + "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)", ps -> {
+          ps.setString(1, g.sid());
+          ps.setString(2, g.idp());
+          ps.setString(3, g.sealedToken());
+          ps.setString(4, g.orgs());
+          ps.setString(5, g.teams());
+          ps.setLong(6, g.nextCheck().toEpochMilli());
+          ps.setLong(7, g.expiresAt().toEpochMilli());
+        });
+  }
+
+  @Override
+  public List<GithubGrant> dueGithubGrants(Instant now, int limit) {
+    return query("SELECT sid, idp, sealed_token, orgs, teams, next_check, expires_at "
+        + "FROM github_grants WHERE next_check <= ? AND expires_at > ? ORDER BY next_check "
+        + "LIMIT ?", ps -> {
+          ps.setLong(1, now.toEpochMilli());
+          ps.setLong(2, now.toEpochMilli());
+          ps.setInt(3, limit);
+        }, rs -> new GithubGrant(rs.getString(1), rs.getString(2), rs.getString(3),
+            rs.getString(4), rs.getString(5), Instant.ofEpochMilli(rs.getLong(6)),
+            Instant.ofEpochMilli(rs.getLong(7))));
+  }
+
+  @Override
+  public void rescheduleGithubGrant(String sid, Instant nextCheck) {
+    update("UPDATE github_grants SET next_check = ? WHERE sid = ?", ps -> {
+      ps.setLong(1, nextCheck.toEpochMilli());
+      ps.setString(2, sid);
+    });
+  }
+
+  @Override
+  public void deleteGithubGrant(String sid) {
+    update("DELETE FROM github_grants WHERE sid = ?", ps -> ps.setString(1, sid));
   }
 
   // ---- JDBC plumbing

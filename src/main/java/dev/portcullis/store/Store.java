@@ -135,6 +135,31 @@ public interface Store extends AutoCloseable {
   /** Deletes expired codes and PINs; returns how many rows went. */
   int purgeExpired(Instant now);
 
+  // ---- GitHub membership re-checks
+
+  /** Keeps what a GitHub session's membership is re-checked with. */
+  void putGithubGrant(GithubGrant grant);
+
+  /** Grants due for a re-check at {@code now}, oldest first, at most {@code limit}. */
+  List<GithubGrant> dueGithubGrants(Instant now, int limit);
+
+  void rescheduleGithubGrant(String sid, Instant nextCheck);
+
+  void deleteGithubGrant(String sid);
+
+  /**
+   * @param sealedToken the GitHub access token, sealed under the master key
+   * @param orgs the organizations the session was granted, as a JSON list
+   * @param teams the teams the session was granted, as a JSON list
+   */
+  record GithubGrant(String sid, String idp, String sealedToken, String orgs, String teams,
+      Instant nextCheck, Instant expiresAt) {
+    @Override
+    public String toString() {
+      return "GithubGrant[sid=" + sid + ", idp=" + idp + ", nextCheck=" + nextCheck + "]";
+    }
+  }
+
   @Override
   void close();
 }

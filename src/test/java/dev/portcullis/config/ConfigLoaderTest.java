@@ -150,8 +150,8 @@ class ConfigLoaderTest {
             + "'NOT_SET' is not set",
         "/etc/portcullis/portcullis.yaml:30:5: unknown key 'applications[1].polices' (did you "
             + "mean 'policies'?); expected one of: name, host, path, upstream, upstream_timeout, "
-            + "session_duration, identity_providers, allow_encoded_slashes, auto_redirect, "
-            + "policies");
+            + "session_duration, identity_providers, allow_encoded_slashes, auto_redirect, cors, "
+            + "relays, policies");
   }
 
   @Test

@@ -166,6 +166,19 @@ class ConfigSchemaTest {
           identity_providers: [email]
           allow_encoded_slashes: true
           auto_redirect: true
+          cors:
+            allowed_origins: [https://app.example.com]
+            allowed_methods: [GET, POST]
+            allowed_headers: [Content-Type]
+            allow_credentials: true
+            max_age: 1h
+          relays:
+            - path: /admin/tunnel
+              kind: sentry_envelope
+              name: sentry-relay
+              projects: ["4"]
+              max_body: 512KiB
+              per_minute: 60
           policies:
             - name: machines
               action: service_auth

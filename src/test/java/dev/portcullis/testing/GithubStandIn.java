@@ -4,6 +4,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -45,6 +46,9 @@ import java.util.stream.Collectors;
  * {@code read:org}. Codes do not expire (GitHub's ten minutes would need a clock), and the token
  * endpoint's error answers are 200 with an {@code error} field, as GitHub's are.
  *
+ * <p>Failure modes are per path: an HTTP error status, no answer at all, or an answer that
+ * trickles in and never ends.
+ *
  * <p>Configuration (the person, failure modes) may change at any time from the test thread;
  * every request is recorded before it is answered, or left unanswered.
  */
@@ -53,6 +57,8 @@ public final class GithubStandIn implements AutoCloseable {
   private static final int DEFAULT_PER_PAGE = 30;
   /** GitHub's largest page; a larger {@code per_page} is cut to it. */
   private static final int MAX_PER_PAGE = 100;
+  /** How often a trickling answer sends one more byte: well inside any idle timeout. */
+  private static final long TRICKLE_INTERVAL_MS = 100;
   /** RFC 7636: a verifier is 43 to 128 characters, so its S256 challenge is always 43. */
   private static final Pattern CHALLENGE = Pattern.compile("[A-Za-z0-9_-]{43}");
   /** Scopes that let a token see private organization memberships and teams. */
@@ -108,6 +114,7 @@ public final class GithubStandIn implements AutoCloseable {
   private final List<Request> requests = new CopyOnWriteArrayList<>();
   private final Map<String, Integer> failures = new ConcurrentHashMap<>();
   private final Set<String> silent = ConcurrentHashMap.newKeySet();
+  private final Set<String> trickling = ConcurrentHashMap.newKeySet();
 
   private volatile String callbackUrl;
   private volatile User user = new User(1, "octocat", "The Octocat");
@@ -196,6 +203,15 @@ public final class GithubStandIn implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Answers requests for {@code path} with 200 at once, then sends the body one space at a time
+   * and never finishes it: slow without ever being idle.
+   */
+  public GithubStandIn trickle(String path) {
+    trickling.add(path);
+    return this;
+  }
+
   // ---- what tests read
 
   /** The base of the web paths, GitHub's {@code https://github.com}. */
@@ -247,6 +263,14 @@ public final class GithubStandIn implements AutoCloseable {
     Integer status = failures.get(request.path());
     if (status != null) {
       message(ctx, status, "Server Error");
+      return;
+    }
+    if (trickling.contains(request.path())) {
+      HttpServerResponse response = ctx.response().setChunked(true)
+          .putHeader("Content-Type", "application/json; charset=utf-8");
+      response.write("[");
+      long timer = vertx.setPeriodic(TRICKLE_INTERVAL_MS, t -> response.write(" "));
+      response.closeHandler(v -> vertx.cancelTimer(timer));
       return;
     }
     if (silent.contains(request.path())) {
