@@ -89,9 +89,8 @@ public final class GithubProvider implements RedirectProvider {
   public Future<Identity> identity(String accessToken) {
     Future<JsonObject> user = ProviderHttp.object(api("/user", accessToken),
         settings.timeout(), "GitHub /user");
-    Future<String> email = ProviderHttp.send(api("/user/emails", accessToken),
-        settings.timeout(), "GitHub /user/emails", null).map(r -> primaryVerifiedEmail(
-            ProviderHttp.array(r, "GitHub /user/emails")));
+    Future<String> email = pages(settings.apiUrl() + "/user/emails?per_page=100", accessToken,
+        new ArrayList<>(), 0).map(GithubProvider::primaryVerifiedEmail);
     Future<List<JsonObject>> orgs = pages(settings.apiUrl() + "/user/orgs?per_page=100",
         accessToken, new ArrayList<>(), 0);
     Future<List<JsonObject>> teams = pages(settings.apiUrl() + "/user/teams?per_page=100",
@@ -118,17 +117,22 @@ public final class GithubProvider implements RedirectProvider {
       }
       JsonObject who = user.result();
       String login = ProviderHttp.string(who, "login", "GitHub /user");
+      if (!(who.getValue("id") instanceof Number githubId)) {
+        throw new LoginFailure(LoginFailure.Kind.MALFORMED_RESPONSE, "GitHub /user has no "
+            + "numeric id");
+      }
       IdentityFacts facts = new IdentityFacts(who.getString("name"), login, orgLogins,
-          teamSlugs, Set.of(), Map.of("github_id", List.of(String.valueOf(who.getValue("id")))));
+          teamSlugs, Set.of(), Map.of("github_id", List.of(String.valueOf(githubId.longValue()))));
       return new Identity(id, email.result(), facts);
     }).recover(e -> Future.failedFuture(e instanceof LoginFailure ? e
         : new LoginFailure(LoginFailure.Kind.MALFORMED_RESPONSE, "GitHub answer: "
             + e.getClass().getSimpleName(), e)));
   }
 
-  private static String primaryVerifiedEmail(io.vertx.core.json.JsonArray emails) {
-    for (Object item : emails) {
-      if (item instanceof JsonObject e && Boolean.TRUE.equals(e.getBoolean("primary"))) {
+  private static String primaryVerifiedEmail(List<JsonObject> emails) {
+    for (JsonObject item : emails) {
+      JsonObject e = item;
+      if (Boolean.TRUE.equals(e.getBoolean("primary"))) {
         if (Boolean.TRUE.equals(e.getBoolean("verified")) && e.getString("email") != null) {
           return e.getString("email").toLowerCase(Locale.ROOT);
         }

@@ -25,8 +25,9 @@ public final class LoginFailure extends RuntimeException {
     NONCE_MISMATCH("nonce-mismatch", 400,
         "This sign-in's answer belongs to another sign-in. Start again."),
     EMAIL_UNVERIFIED("email-unverified", 403,
-        "Your account has no verified email address at the provider. Verify one there, then "
-            + "sign in again."),
+        "Your account has no verified email address at the provider that Portcullis can use "
+            + "(GitHub: the primary address must be verified). Verify it there, then sign in "
+            + "again."),
     MALFORMED_RESPONSE("malformed-response", 502,
         "The sign-in provider sent an answer Portcullis does not understand.");
 

@@ -34,8 +34,11 @@ final class ProviderHttp {
   /** Sends and expects a 2xx response; the response is returned for headers and body. */
   static Future<HttpResponse<Buffer>> send(HttpRequest<Buffer> request, Duration timeout,
       String what, io.vertx.core.MultiMap form) {
-    request.timeout(timeout.toMillis()).connectTimeout(timeout.toMillis());
-    Future<HttpResponse<Buffer>> sent = form == null ? request.send() : request.sendForm(form);
+    request.connectTimeout(timeout.toMillis()).idleTimeout(timeout.toMillis());
+    // A deadline on the whole call: the idle timeout alone lets a provider that trickles a
+    // byte now and then hold a sign-in open for ever.
+    Future<HttpResponse<Buffer>> sent = (form == null ? request.send() : request.sendForm(form))
+        .timeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     return sent.recover(e -> Future.failedFuture(transport(e, what))).compose(response -> {
       if (response.statusCode() == 401) {
         // The credentials were refused: a revoked token, or a wrong client secret.
