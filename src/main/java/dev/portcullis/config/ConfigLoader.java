@@ -60,7 +60,8 @@ public final class ConfigLoader {
       "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+");
   private static final String WHOAMI = "builtin:whoami";
-  private static final Pattern GITHUB_NAME = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})");
+  private static final Pattern GITHUB_NAME =
+      Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})");
   private static final Pattern GITHUB_TEAM = Pattern.compile(
       "[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9_.-]{1,100}");
   private static final String ACTIONS = "allow, block, bypass or service_auth";

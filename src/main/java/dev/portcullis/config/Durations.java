@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses durations written as {@code 30s}, {@code 15m}, {@code 24h}, {@code 7d} or {@code 1h30m}. */
+/**
+ * Parses durations written as {@code 30s}, {@code 15m}, {@code 24h}, {@code 7d} or
+ * {@code 1h30m}.
+ */
 public final class Durations {
   private static final Pattern WHOLE = Pattern.compile("(?:\\d{1,9}(?:ms|s|m|h|d))+");
   private static final Pattern PART = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");

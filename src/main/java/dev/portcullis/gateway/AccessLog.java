@@ -7,7 +7,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One structured event per access decision (logger {@code portcullis.access}): who asked for
- * what, the outcome and the full trace of the policies tried. No header, cookie or query value
+ * what, the outcome, and for a denial the full trace of the policies tried. No header, cookie or query value
  * is logged: the query can carry codes and tokens.
  */
 final class AccessLog {
@@ -28,7 +28,9 @@ final class AccessLog {
         .addKeyValue("action", decision.allowed() ? "allow" : "deny")
         .addKeyValue("reason", decision.reason().code())
         .addKeyValue("policy", decision.policy() == null ? "-" : decision.policy())
-        .addKeyValue("trace", String.join("; ", decision.trace()))
+        // The full trace for denials only: an allowed request names its policy, and rendering
+        // every policy's reasons would cost more than the decision itself.
+        .addKeyValue("trace", decision.allowed() ? "-" : String.join("; ", decision.trace()))
         .log();
   }
 }

@@ -8,6 +8,9 @@ import java.util.List;
 /**
  * One protected site.
  *
+ * <p>{@link #policies()} are in evaluation order: by action class ({@code bypass} and
+ * {@code service_auth}, then {@code block}, then {@code allow}), file order within a class.
+ *
  * @param name unique, used as the audience of its tokens
  * @param host lower-case host name without port or trailing dot, or {@code *.domain} for any
  *     one label in front of the domain
@@ -30,7 +33,11 @@ public record Application(
   public static final Duration DEFAULT_UPSTREAM_TIMEOUT = Duration.ofSeconds(60);
 
   public Application {
-    policies = List.copyOf(policies);
+    // Kept sorted by action class once, here, rather than on every decision; the sort is
+    // stable, so file order holds within a class.
+    policies = policies.stream()
+        .sorted(java.util.Comparator.comparingInt(p -> p.action().rank()))
+        .toList();
     identityProviders = List.copyOf(identityProviders);
     relays = List.copyOf(relays);
   }

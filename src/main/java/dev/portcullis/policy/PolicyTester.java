@@ -53,8 +53,8 @@ public final class PolicyTester {
     String path = ((RequestPath.Normalized) normalized).path();
     Application app = applications.find(uri.getHost(), path).orElse(null);
     if (app == null) {
-      return new Outcome(null, path, new Decision(false, null, Reason.APP_NOT_FOUND, null,
-          "no application serves " + uri.getHost() + path, List.of()));
+      return new Outcome(null, path, Decision.without(false, Reason.APP_NOT_FOUND,
+          "no application serves " + uri.getHost() + path));
     }
     if (!app.allowEncodedSlashes()
         && RequestPath.normalize(rawPath, false) instanceof RequestPath.Refused refused) {
@@ -64,7 +64,6 @@ public final class PolicyTester {
   }
 
   private static Outcome refused(Application app, String why) {
-    return new Outcome(app, null, new Decision(false, null, Reason.BAD_REQUEST, null, why,
-        List.of()));
+    return new Outcome(app, null, Decision.without(false, Reason.BAD_REQUEST, why));
   }
 }

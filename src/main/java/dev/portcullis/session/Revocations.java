@@ -35,7 +35,7 @@ public final class Revocations {
     store.revokeSession(sid, clock.instant());
   }
 
-  /** Adds the store's revocations and forgets expired ones. Blocks; throws what the store throws. */
+  /** Adds the store's revocations and forgets expired ones. Blocks; throws as the store does. */
   public void refresh() {
     revoked.putAll(store.revokedSessions(clock.instant()));
     Instant now = clock.instant();

@@ -144,7 +144,8 @@ public final class JdbcStore implements Store {
   @Override
   public void putPin(String email, String codeHash, String application, Instant expiresAt) {
     update("INSERT INTO one_time_pins (email, code_hash, application, attempts, expires_at) "
-        + "VALUES (?, ?, ?, 0, ?) ON CONFLICT (email) DO UPDATE SET code_hash = excluded.code_hash, "
+        + "VALUES (?, ?, ?, 0, ?) ON CONFLICT (email) DO UPDATE SET "
+        + "code_hash = excluded.code_hash, "
         + "application = excluded.application, attempts = 0, expires_at = excluded.expires_at",
         ps -> {
           ps.setString(1, email);
@@ -368,7 +369,8 @@ public final class JdbcStore implements Store {
   }
 
   private <T> List<T> query(String sql, Binder binder, RowMapper<T> mapper) {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql)) {
       binder.bind(ps);
       try (ResultSet rs = ps.executeQuery()) {
         List<T> out = new ArrayList<>();
@@ -383,7 +385,8 @@ public final class JdbcStore implements Store {
   }
 
   private int update(String sql, Binder binder) {
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql)) {
       binder.bind(ps);
       return ps.executeUpdate();
     } catch (SQLException e) {

@@ -55,7 +55,8 @@ class ConfigLoaderTest {
     assertThat(config.auth().sessionDuration()).isEqualTo(Duration.ofHours(24));
     assertThat(config.auth().secure()).isTrue();
     assertThat(config.smtp().orElseThrow().port()).isEqualTo(587);
-    assertThat(config.smtp().orElseThrow().starttls()).isEqualTo(PortcullisConfig.StartTls.REQUIRED);
+    assertThat(config.smtp().orElseThrow().starttls())
+        .isEqualTo(PortcullisConfig.StartTls.REQUIRED);
     Application app = config.applications().get(0);
     assertThat(app.host()).as("lower case, no trailing dot").isEqualTo("grafana.example.com");
     assertThat(app.upstream().toString()).isEqualTo("http://127.0.0.1:3000");

@@ -34,11 +34,12 @@ import org.openjdk.jmh.infra.Blackhole;
  * <p>The configuration is generated as YAML and read by the real {@link ConfigLoader}, so the
  * selectors, groups and indexes measured are the ones production compiles. Each invocation takes
  * the next of {@value Workload#REQUESTS} precomputed requests, which differ in host, path and
- * subject, so the JIT can neither fold the answer nor learn one branch. Building the subject and
- * writing the access log are not measured; finding the application and deciding are.
+ * subject, so the JIT can neither fold the answer nor learn one branch. Finding the application
+ * and deciding are measured; building the subject and writing the access log are not, except for
+ * the trace, which {@link #decideAndJoinTrace} joins as the access log does.
  *
- * <p>The defaults (one fork, 3 warm-up and 5 measured one-second iterations) keep a run of all
- * three benchmarks under a minute on two cores; JMH's own options override them
+ * <p>The defaults (one fork, 3 warm-up and 5 measured one-second iterations) keep a run of every
+ * benchmark under a minute on two cores; JMH's own options override them
  * ({@code -f 3 -wi 5 -i 10}).
  */
 @State(Scope.Thread)
