@@ -162,15 +162,26 @@ final class AppHost {
   private void machine(HttpServerRequest request, Application app, String requestId,
       Settings s, String path, String pathAndQuery, ClientAddress.Resolved client,
       ServiceTokenHeaders.Presented presented) {
+    ServiceTokenVerifier.Verification verification = presented
+        instanceof ServiceTokenHeaders.Pair pair
+        ? services.serviceTokens().verify(pair.clientId(), pair.secret()) : null;
+    if (!(verification instanceof ServiceTokenVerifier.Verified)) {
+      // A public path stays public for a machine whose token is stale or broken.
+      Decision anonymous = services.engine().decide(app, Subject.anonymous(client.client()));
+      if (anonymous.bypassed()) {
+        AccessLog.decision(requestId, app.name(), request, path, null, client.forwardedFor(),
+            anonymous);
+        services.counters().increment("bypassed");
+        forward(request, app, requestId, s, pathAndQuery, Map.of(), client);
+        return;
+      }
+    }
     if (presented instanceof ServiceTokenHeaders.Malformed malformed) {
       services.responses().json(request, 401, new JsonObject()
           .put("error", "service-token-malformed").put("message", malformed.reason())
           .put("request_id", requestId));
       return;
     }
-    ServiceTokenHeaders.Pair pair = (ServiceTokenHeaders.Pair) presented;
-    ServiceTokenVerifier.Verification verification = services.serviceTokens()
-        .verify(pair.clientId(), pair.secret());
     if (verification instanceof ServiceTokenVerifier.Refused refused) {
       LOG.atInfo().setMessage("service token refused").addKeyValue("request_id", requestId)
           .addKeyValue("app", app.name()).addKeyValue("reason", refused.reason().code())

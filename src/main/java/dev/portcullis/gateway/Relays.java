@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * client address; it goes to the upstream's {@code /api/PROJECT/envelope/} unchanged.
  *
  * <p>The order is cheapest refusal first: method, rate, declared length, then the body is read
- * with a hard cap (the connection is closed past it), then checked on a worker thread. Every
- * outcome is counted and logged with the request id.
+ * with a hard cap (past it the client gets 413 and the connection is closed, unread), then
+ * checked on a worker thread. Every outcome is counted and logged with the request id. The
+ * upstream sees the relay as {@code X-Portcullis-Service-Token: relay:NAME}.
  */
 final class Relays {
   private static final Logger LOG = LoggerFactory.getLogger("portcullis.access");
@@ -68,10 +69,19 @@ final class Relays {
           "The body is larger than this relay accepts.");
       return;
     }
-    read(request, relay.maxBytes()).onFailure(tooLarge -> {
-      request.response().putHeader("Connection", "close");
-      refuse(request, app, relay, requestId, 413, "envelope-too-large",
-          "The body is larger than this relay accepts.");
+    read(request, relay.maxBytes()).onFailure(failure -> {
+      if (failure instanceof TooLarge) {
+        request.response().putHeader("Connection", "close");
+        refuse(request, app, relay, requestId, 413, "envelope-too-large",
+            "The body is larger than this relay accepts.");
+      } else {
+        // The client went away or sent a broken body: nobody is left to answer.
+        LOG.atInfo().setMessage("relay").addKeyValue("request_id", requestId)
+            .addKeyValue("app", app.name()).addKeyValue("relay", relay.path())
+            .addKeyValue("outcome", "aborted").log();
+        services.counters().increment("relay_aborted");
+        request.connection().close();
+      }
     }).onSuccess(body -> {
       String host = dev.portcullis.policy.Applications.normalizeHost(
           request.authority().host());
@@ -107,9 +117,11 @@ final class Relays {
     if (agent != null) {
       headers.set("User-Agent", agent);
     }
+    // "relay:" keeps a relay apart from a service token that happens to share its name.
+    String identityName = "relay:" + relay.name();
     Map<String, String> identity = Map.of(
-        "X-Portcullis-Service-Token", relay.name(),
-        "X-Portcullis-Jwt-Assertion", services.tokens().serviceAssertion(relay.name(),
+        "X-Portcullis-Service-Token", identityName,
+        "X-Portcullis-Jwt-Assertion", services.tokens().serviceAssertion(identityName,
             app.name()));
     services.forwarder().post(request, upstream, accepted.upstreamPath(), headers,
         Buffer.buffer(accepted.body()), app.upstreamTimeout(),
@@ -124,7 +136,7 @@ final class Relays {
     request.handler(chunk -> {
       if (body.length() + chunk.length() > max) {
         request.handler(null);
-        promise.tryFail("too large");
+        promise.tryFail(new TooLarge());
         return;
       }
       body.appendBuffer(chunk);
@@ -143,6 +155,20 @@ final class Relays {
         .addKeyValue("outcome", "refused").addKeyValue("reason", code).log();
     services.responses().json(request, status, new JsonObject().put("error", code)
         .put("message", message).put("request_id", requestId));
+    if (status == 413 && !request.isEnded()) {
+      // The rest of an oversized body is not read: the connection goes, as announced.
+      request.response().closeHandler(null);
+      request.connection().close();
+    }
+  }
+
+  /** The body passed the relay's limit while being read. */
+  private static final class TooLarge extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TooLarge() {
+      super("body over the relay's limit", null, false, false);
+    }
   }
 
   private RateLimiter limiter(Application app, Relay relay) {

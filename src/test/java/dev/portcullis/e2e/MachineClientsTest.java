@@ -346,6 +346,22 @@ class MachineClientsTest {
     assertThat(gateway.gateway().counters()).containsEntry("bypassed", 1L);
   }
 
+  @Test
+  void aStaleOrBrokenServiceTokenDoesNotCloseAPublicPath() throws Exception {
+    HttpResponse<String> stale = http.get(gateway.appUrl(API, "/health/live"),
+        "Accept", "application/json", "Portcullis-Client-Id", "ci.unknown",
+        "Portcullis-Client-Secret", "wrong");
+    HttpResponse<String> half = http.get(gateway.appUrl(API, "/health/ready"),
+        "Accept", "application/json", "CF-Access-Client-Id", "ci.unknown");
+
+    assertThat(stale.statusCode()).isEqualTo(200);
+    assertThat(half.statusCode()).isEqualTo(200);
+    assertThat(gateway.upstream().take().headers().keySet())
+        .noneMatch(name -> name.startsWith("portcullis-client-"));
+    assertThat(gateway.upstream().take().headers().keySet())
+        .noneMatch(name -> name.startsWith("cf-access-"));
+  }
+
   // ---- CORS
 
   @Test
@@ -447,12 +463,30 @@ class MachineClientsTest {
     assertThat(seen.uri()).isEqualTo("/api/4/envelope/");
     assertThat(seen.body()).isEqualTo(new String(envelope, StandardCharsets.UTF_8));
     assertThat(seen.header("content-type")).isEqualTo(SDK_CONTENT_TYPE);
-    assertThat(seen.header("x-portcullis-service-token")).isEqualTo("sentry-tunnel");
+    assertThat(seen.header("x-portcullis-service-token")).isEqualTo("relay:sentry-tunnel");
     assertThat(seen.header("x-portcullis-email")).isNull();
     assertThat(seen.header("cookie")).isNull();
-    assertServiceAssertion(seen.header("x-portcullis-jwt-assertion"), "sentry-tunnel",
+    assertServiceAssertion(seen.header("x-portcullis-jwt-assertion"), "relay:sentry-tunnel",
         "sentry");
     assertThat(gateway.gateway().counters()).containsEntry("relay_accepted", 1L);
+  }
+
+  @Test
+  void aPreflightToTheRelayFollowsTheApplicationsCorsRules() {
+    HttpResponse<String> allowed = http.send("OPTIONS", gateway.appUrl(SENTRY, "/tunnel"), null,
+        "Origin", WEB_ORIGIN, "Access-Control-Request-Method", "POST",
+        "Access-Control-Request-Headers", "content-type");
+    HttpResponse<String> refused = http.send("OPTIONS", gateway.appUrl(SENTRY, "/tunnel"), null,
+        "Origin", FOREIGN_ORIGIN, "Access-Control-Request-Method", "POST");
+
+    assertThat(allowed.statusCode()).isEqualTo(204);
+    assertThat(allowed.headers().firstValue("access-control-allow-origin")).contains(WEB_ORIGIN);
+    assertThat(allowed.headers().firstValue("access-control-allow-methods")).contains("POST");
+    assertJsonRefusal(refused, 403, "cors-origin-not-allowed");
+    assertThat(refused.headers().firstValue("access-control-allow-origin")).isEmpty();
+    assertNothingReachedTheUpstream();
+    assertThat(gateway.gateway().counters()).doesNotContainKeys("relay_accepted",
+        "relay_refused.relay-method-not-allowed");
   }
 
   @Test
@@ -553,7 +587,7 @@ class MachineClientsTest {
       assertThat(http.send("POST", url, envelope, "Content-Type", SDK_CONTENT_TYPE)
           .statusCode()).as("envelope %d", i + 1).isEqualTo(200);
       assertThat(gateway.upstream().take().header("x-portcullis-service-token"))
-          .isEqualTo("sentry-slow");
+          .isEqualTo("relay:sentry-slow");
     }
     assertJsonRefusal(http.send("POST", url, envelope, "Content-Type", SDK_CONTENT_TYPE), 429,
         "relay-rate-limited");
