@@ -27,8 +27,11 @@ final class CheckCommand implements Callable<Integer> {
   public Integer call() {
     try {
       PortcullisConfig loaded = new ConfigLoader().load(config);
-      spec.commandLine().getOut().println(config + ": valid (" + loaded.applications().size()
-          + " applications, " + loaded.identityProviders().size() + " identity providers)");
+      int apps = loaded.applications().size();
+      int idps = loaded.identityProviders().size();
+      spec.commandLine().getOut().println(config + ": valid (" + apps
+          + (apps == 1 ? " application, " : " applications, ") + idps
+          + (idps == 1 ? " identity provider)" : " identity providers)"));
       return 0;
     } catch (ConfigException e) {
       for (Problem problem : e.problems()) {

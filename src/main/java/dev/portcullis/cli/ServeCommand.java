@@ -62,15 +62,27 @@ final class ServeCommand implements Callable<Integer> {
     reloadOnHangup(gateway);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        gateway.close().compose(v -> vertx.close()).await();
-      } catch (Exception ignored) {
-        // Stopping anyway; nothing useful can be done with a failure here.
-      }
+      // Two separate waits, each bounded: the second future completes on an event loop that
+      // closing Vert.x shuts down, so it is never chained after the first.
+      awaitQuietly(gateway.close(), STOP_TIMEOUT);
+      awaitQuietly(vertx.close(), STOP_TIMEOUT);
       stopped.countDown();
     }, "portcullis-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /** Requests under way get this long to finish when Portcullis is asked to stop. */
+  private static final java.time.Duration STOP_TIMEOUT = java.time.Duration.ofSeconds(10);
+
+  private static void awaitQuietly(io.vertx.core.Future<Void> future,
+      java.time.Duration timeout) {
+    try {
+      future.toCompletionStage().toCompletableFuture()
+          .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (Exception stopping) {
+      // Stopping anyway: a slow or failed close must not keep the process alive.
+    }
   }
 
   /** SIGHUP reloads the configuration, as for most Unix daemons. */

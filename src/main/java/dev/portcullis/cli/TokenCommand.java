@@ -54,6 +54,15 @@ final class TokenCommand implements Runnable {
     }
   }
 
+  /** Like {@link DurationConverter}, and {@code 0s}: a leaked secret must stop at once. */
+  static final class GraceConverter implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      return value.matches("0+(ms|s|m|h|d)?") ? Duration.ZERO
+          : new DurationConverter().convert(value);
+    }
+  }
+
   /** What every subcommand shares: the configuration, and running against its store. */
   abstract static class StoreCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
@@ -152,8 +161,9 @@ final class TokenCommand implements Runnable {
     String name;
 
     @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "24h",
-        converter = DurationConverter.class,
-        description = "How long the old secret keeps working (default: ${DEFAULT-VALUE}).")
+        converter = GraceConverter.class,
+        description = "How long the old secret keeps working (default: ${DEFAULT-VALUE}; 0s "
+            + "ends it at once, for a leaked secret).")
     Duration grace;
 
     @Override

@@ -164,7 +164,8 @@ public final class ConfigLoader {
       Auth auth = auth(root);
       String storeUrl = store(root, dataDir);
       Optional<Smtp> smtp = smtp(root);
-      List<IdentityProvider> idps = identityProviders(root, smtp.isPresent());
+      // A broken smtp section is reported on its own; only a missing one matters here.
+      List<IdentityProvider> idps = identityProviders(root, root.entries().containsKey("smtp"));
       List<Cidr> trustedProxies = trustedProxies(root);
       Map<String, Group> groups = groups(root, idps);
       List<Application> apps = applications(root, idps, auth, groups);
@@ -695,7 +696,7 @@ public final class ConfigLoader {
       boolean wildcard = normalized.startsWith("*.");
       String checked = wildcard ? normalized.substring(2) : normalized;
       if (host.contains(":") || host.contains("/") || !HOST.matcher(checked).matches()
-          || wildcard && !checked.contains(".")) {
+          || wildcard && !checked.contains(".") && !checked.equals("localhost")) {
         problem(at, where + ".host: '" + host + "' is not a host name (write it without "
             + "scheme, port or path, such as grafana.example.com, or *.example.com for any one "
             + "label in front of example.com)");

@@ -40,7 +40,19 @@ final class YamlTreeReader {
       return readValue(parser);
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
-      String message = e.getOriginalMessage().lines().findFirst().orElse("invalid YAML");
+      // SnakeYAML's message is "while parsing X", a quoted excerpt, then what it expected:
+      // keep the sentences, drop the excerpt and its position lines.
+      String message = String.join("; ", e.getOriginalMessage().lines()
+          .map(String::strip)
+          .filter(line -> !line.isEmpty() && !line.startsWith("in 'reader'")
+              && !line.startsWith("^") && Character.isLetter(line.charAt(0)))
+          .filter(line -> line.startsWith("while ") || line.startsWith("expected ")
+              || line.startsWith("found ") || line.startsWith("mapping values")
+              || line.startsWith("did not find") || line.startsWith("could not find"))
+          .toList());
+      if (message.isEmpty()) {
+        message = "the text is not valid YAML";
+      }
       problems.add(new Problem(file, at == null ? 1 : at.getLineNr(),
           at == null ? 1 : at.getColumnNr(), "invalid YAML: " + message));
       return null;

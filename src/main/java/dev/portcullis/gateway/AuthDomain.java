@@ -59,7 +59,9 @@ final class AuthDomain {
   static final Duration HANDOFF_LIFETIME = Duration.ofSeconds(60);
   /** RFC 5321 limits a path to 256 octets, so an address is at most 254. */
   private static final int MAX_EMAIL = 254;
-  private static final Pattern EMAIL = Pattern.compile("[^@\\s<>\"']{1,64}@[a-z0-9.-]{1,253}");
+  /** A pragmatic address: no spaces, quotes-free specials or second {@code @}; RFC 5321 sizes. */
+  private static final Pattern EMAIL =
+      Pattern.compile("[^@\\s<>\"(),;:\\\\]{1,64}@[a-z0-9.-]{1,253}");
   private static final SecureRandom RANDOM = new SecureRandom();
   /** Outlives the PIN, so that a late code is refused as a code, not as a lost sign-in. */
   private static final Duration LOGIN_FLOW_LIFETIME = Duration.ofMinutes(30);
@@ -345,9 +347,10 @@ final class AuthDomain {
     IdentityProvider idp = providers.get(0);
     String appName = app.map(Application::name).orElse(null);
     Subject subject = Subject.person(email, idp.id(), client.client());
-    boolean mayEnter = app.map(a -> services.engine().decide(a, subject).allowed())
-        .orElseGet(() -> s.applications().all().stream()
-            .anyMatch(a -> services.engine().decide(a, subject).allowed()));
+    // Only a policy that admits this person counts: a bypass lets anybody through without a
+    // login, so it must not make a stranger's address worth a code.
+    boolean mayEnter = app.map(a -> grants(a, subject))
+        .orElseGet(() -> s.applications().all().stream().anyMatch(a -> grants(a, subject)));
     if (mayEnter) {
       // Not awaited: the page must take the same time whether or not the address may enter.
       deliverPin(s, email, appName == null ? "Portcullis" : appName, idp, requestId);
@@ -362,6 +365,11 @@ final class AuthDomain {
     ctx.response().addCookie(s.cookies().create(Cookies.LOGIN, flow,
         now.plus(LOGIN_FLOW_LIFETIME), now));
     renderCode(ctx, s, email, appName, redirectUrl, null, 200);
+  }
+
+  private boolean grants(Application app, Subject subject) {
+    var decision = services.engine().decide(app, subject);
+    return decision.allowed() && !decision.bypassed();
   }
 
   private void deliverPin(Settings s, String email, String appName, IdentityProvider idp,

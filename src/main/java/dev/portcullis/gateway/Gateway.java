@@ -61,6 +61,8 @@ public final class Gateway {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
   /** How often revocations made by other processes are picked up from the store. */
   private static final Duration REVOCATION_REFRESH = Duration.ofSeconds(2);
+  /** Time for a new connection to send its first request's headers; browsers need millis. */
+  private static final Duration FIRST_REQUEST_DEADLINE = Duration.ofSeconds(15);
   /** How often sessions due for a GitHub membership re-check are looked for. */
   private static final Duration RECHECK_POLL = Duration.ofSeconds(30);
   /** How often expired PINs and handoff codes are deleted. */
@@ -174,12 +176,30 @@ public final class Gateway {
     }
 
     AuthDomain auth = new AuthDomain(services, settings::get, outbox);
+    java.util.Set<io.vertx.core.http.HttpConnection> served =
+        java.util.concurrent.ConcurrentHashMap.newKeySet();
     AppHost apps = new AppHost(services, settings::get, whoami::port);
     HttpServer server = vertx.createHttpServer(new HttpServerOptions()
         .setMaxHeaderSize(16 * 1024)
         .setIdleTimeout(120)
         .setCompressionSupported(false))
-        .requestHandler(request -> dispatch(request, settings.get(), auth, apps, services));
+        .connectionHandler(connection -> {
+          // A connection must send its first request's headers within this time: trickling
+          // them a byte at a time would otherwise hold it open indefinitely.
+          long deadline = vertx.setTimer(FIRST_REQUEST_DEADLINE.toMillis(), id -> {
+            if (!served.remove(connection)) {
+              connection.close();
+            }
+          });
+          connection.closeHandler(v -> {
+            vertx.cancelTimer(deadline);
+            served.remove(connection);
+          });
+        })
+        .requestHandler(request -> {
+          served.add(request.connection());
+          dispatch(request, settings.get(), auth, apps, services);
+        });
     return server.listen(config.listenPort(), config.listenHost()).map(bound -> {
       long refresh = vertx.setPeriodic(REVOCATION_REFRESH.toMillis(), id -> {
         services.blocking(() -> {
@@ -250,6 +270,13 @@ public final class Gateway {
     String hostHeader = request.authority() == null ? null : request.authority().host();
     if (hostHeader == null || hostHeader.isEmpty()) {
       services.responses().badRequest(request, requestId, "The request names no host.");
+      return;
+    }
+    // RFC 9112 section 3.2: one Host, and an absolute-form target wins over it. Refusing
+    // disagreement keeps Portcullis and any proxy in front routing the same request alike.
+    if (request.headers().getAll("Host").size() > 1 || absoluteFormDisagrees(request)) {
+      services.responses().badRequest(request, requestId, "The request names its host more "
+          + "than once, or in two different ways.");
       return;
     }
     String host = Applications.normalizeHost(hostHeader);
@@ -371,6 +398,22 @@ public final class Gateway {
           + "bound to it)");
     }
     return out;
+  }
+
+  private static boolean absoluteFormDisagrees(HttpServerRequest request) {
+    String uri = request.uri();
+    if (!uri.regionMatches(true, 0, "http://", 0, 7)
+        && !uri.regionMatches(true, 0, "https://", 0, 8)) {
+      return false;
+    }
+    try {
+      String target = java.net.URI.create(uri).getHost();
+      String host = request.getHeader("Host");
+      return target == null || host == null || !Applications.normalizeHost(target)
+          .equals(Applications.normalizeHost(host));
+    } catch (IllegalArgumentException e) {
+      return true;
+    }
   }
 
   /** The port the server listens on; useful when the configuration asked for port 0. */

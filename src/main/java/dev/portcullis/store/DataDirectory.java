@@ -36,8 +36,17 @@ public final class DataDirectory {
       try {
         Files.createDirectory(root, PosixFilePermissions.asFileAttribute(OWNER_DIR));
       } catch (FileAlreadyExistsException raced) {
-        // Another process made it meanwhile; the permission check below still applies.
+        // Another process made it meanwhile; the permissions are set below all the same.
       }
+    }
+    // An existing directory (made by hand, or by the demo) is narrowed to its owner too: the
+    // store in it holds emails and session data, and SQLite creates its files world-readable.
+    try {
+      if (!Files.getPosixFilePermissions(root).equals(OWNER_DIR)) {
+        Files.setPosixFilePermissions(root, OWNER_DIR);
+      }
+    } catch (UnsupportedOperationException notPosix) {
+      // A file system without POSIX permissions: nothing to narrow.
     }
     return new DataDirectory(root);
   }

@@ -33,7 +33,7 @@ class CliTest {
 
     assertThat(run.exit()).isZero();
     assertThat(run.out()).isEqualTo("examples/portcullis.yaml: valid (2 applications, 1 "
-        + "identity providers)\n");
+        + "identity provider)\n");
     assertThat(run.err()).isEmpty();
   }
 

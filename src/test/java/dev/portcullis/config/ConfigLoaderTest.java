@@ -383,4 +383,41 @@ class ConfigLoaderTest {
         "/etc/portcullis/portcullis.yaml:18:11: applications[2].path: '/x/../y' is not a "
             + "normalized path; write '/y'");
   }
+  @Test
+  void clientSecretsComeFromTheEnvironmentOrAFileAndNeverShow(@TempDir Path dir)
+      throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("github.secret"), "from-file\n");
+    Path file = dir.resolve("portcullis.yaml");
+    String yaml = GROUPS_HEAD + """
+          - { id: github, type: github, client_id: a, client_secret_file: github.secret }
+          - id: sso
+            type: oidc
+            issuer: https://login.example.com
+            client_id: b
+            client_secret: ${SSO_SECRET}
+        applications:
+          - name: app
+            host: app.example.com
+            upstream: http://127.0.0.1:1
+            policies: [ { name: p, action: allow, include: [ { everyone: true } ] } ]
+        """;
+
+    PortcullisConfig config = new ConfigLoader(Map.of("SSO_SECRET", "from-env")::get)
+        .load(file, new StringReader(yaml));
+
+    assertThat(config.identityProvider("github").orElseThrow().oauth().clientSecret().reveal())
+        .isEqualTo("from-file");
+    assertThat(config.identityProvider("sso").orElseThrow().oauth().clientSecret().reveal())
+        .isEqualTo("from-env");
+    assertThat(config.identityProvider("sso").orElseThrow().toString())
+        .doesNotContain("from-env");
+    String both = yaml.replace("client_secret_file: github.secret",
+        "client_secret_file: missing.secret, client_secret: x");
+    ConfigException e = catchThrowableOfType(ConfigException.class,
+        () -> new ConfigLoader(Map.of("SSO_SECRET", "s")::get).load(file, new StringReader(
+            both)));
+    assertThat(e.problems()).extracting(Problem::message).containsExactly(
+        "identity_providers[1]: give exactly one of 'client_secret' (use ${ENV_VAR}) or "
+            + "'client_secret_file'");
+  }
 }

@@ -68,6 +68,7 @@ class OidcLoginTest {
           host: eng.localhost
           upstream: http://127.0.0.1:{upstream}
           identity_providers: [corp]
+          auto_redirect: true
           policies:
             - name: engineers
               action: allow
@@ -223,17 +224,27 @@ class OidcLoginTest {
   }
 
   @Test
+  void anApplicationWithOneRedirectingProviderCanSkipTheLoginPage() {
+    HttpResponse<String> login = http.get(gateway.authUrl("/login?redirect_url="
+        + enc(app("eng.localhost"))), "Accept", "text/html");
+
+    assertThat(login.statusCode()).isEqualTo(302);
+    assertThat(login.headers().firstValue("location")).hasValue("/login/corp?redirect_url="
+        + enc(app("eng.localhost")));
+  }
+
+  @Test
   void theLoginPageListsTheAllowedProvidersInOrder() {
     HttpResponse<String> both = http.get(gateway.authUrl("/login?redirect_url="
         + enc(app("app.localhost"))), "Accept", "text/html");
-    HttpResponse<String> onlyCorp = http.get(gateway.authUrl("/login?redirect_url="
-        + enc(app("eng.localhost"))), "Accept", "text/html");
+    HttpResponse<String> onlyCorp = http.get(gateway.authUrl("/login"), "Accept",
+        "text/html");
 
     assertThat(both.body()).contains("Email me a code").contains("Sign in with Corp SSO");
     assertThat(both.body().indexOf("Email me a code"))
         .isLessThan(both.body().indexOf("Corp SSO"));
-    assertThat(onlyCorp.body()).contains("Sign in with Corp SSO")
-        .doesNotContain("Email me a code");
+    assertThat(onlyCorp.body()).as("the launcher's login lists every provider")
+        .contains("Sign in with Corp SSO").contains("Email me a code");
   }
 
   // ---- failures: each a clear page or JSON, one log line, no session
@@ -504,12 +515,12 @@ class OidcLoginTest {
       chromium.block("*/favicon.ico");
       var browser = chromium.driver();
 
-      browser.get(gateway.appUrl("eng.localhost", "/reports"));
+      browser.get(gateway.appUrl("app.localhost", "/reports"));
       chromium.await(org.openqa.selenium.support.ui.ExpectedConditions
           .urlContains("/login?redirect_url="));
       browser.findElement(org.openqa.selenium.By.linkText("Sign in with Corp SSO")).click();
       chromium.await(org.openqa.selenium.support.ui.ExpectedConditions
-          .urlToBe(gateway.appUrl("eng.localhost", "/reports")));
+          .urlToBe(gateway.appUrl("app.localhost", "/reports")));
 
       assertThat(browser.getPageSource()).contains("upstream saw GET /reports");
       var seen = gateway.upstream().take();

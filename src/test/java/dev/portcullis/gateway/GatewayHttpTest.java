@@ -366,6 +366,13 @@ class GatewayHttpTest {
   }
 
   @Test
+  void addressesWithApostrophesAndPlusSignsGetCodes() throws Exception {
+    gateway.requestCode(http, "o'neil+ops@example.com", app("/"));
+
+    assertThat(gateway.awaitCode("o'neil+ops@example.com")).hasSize(6);
+  }
+
+  @Test
   void pinRequestsAreLimitedPerEmail() {
     for (int i = 0; i < Gateway.PINS_PER_EMAIL; i++) {
       assertThat(gateway.requestCode(gateway.http(), YOU, app("/")).statusCode()).isEqualTo(200);

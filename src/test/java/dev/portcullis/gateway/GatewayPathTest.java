@@ -184,6 +184,35 @@ class GatewayPathTest {
   }
 
   @Test
+  void aBypassedApplicationDoesNotEarnAStrangerACode() throws Exception {
+    Http stranger = gateway.http();
+
+    gateway.requestCode(stranger, "outsider@elsewhere.test",
+        gateway.appUrl("app.localhost", "/public/x"));
+    gateway.requestCode(stranger, "outsider@elsewhere.test", "");
+    gateway.requestCode(stranger, "member@example.com", "");
+    gateway.awaitCode("member@example.com");
+
+    assertThat(gateway.consoleText()).doesNotContain("outsider@elsewhere.test");
+  }
+
+  @Test
+  void aHostNamedTwiceOrTwoWaysIsRefused() throws Exception {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
+      socket.setSoTimeout(10_000);
+      String twice = "GET / HTTP/1.1\r\nHost: app.localhost\r\nHost: files.localhost\r\n"
+          + "Connection: close\r\n\r\n";
+      socket.getOutputStream().write(twice.getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(new String(socket.getInputStream().readAllBytes(),
+          StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 400");
+    }
+    assertThat(raw("GET", "http://files.localhost:" + gateway.port() + "/x", "app.localhost",
+        appCookie())[0]).isEqualTo("400");
+    assertThat(raw("GET", "http://app.localhost:" + gateway.port() + "/x", "app.localhost",
+        appCookie())).containsExactly("200", "/x");
+  }
+
+  @Test
   void hostsCompareCaseInsensitivelyAndWithoutATrailingDot() throws Exception {
     assertThat(raw("GET", "/ok", "APP.Localhost.", appCookie())).containsExactly("200", "/ok");
   }

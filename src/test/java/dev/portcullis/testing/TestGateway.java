@@ -180,8 +180,8 @@ public final class TestGateway implements AutoCloseable {
 
   /** Requests a PIN for {@code email} on the way to {@code target}; returns the code page. */
   public HttpResponse<String> requestCode(Http http, String email, String target) {
-    HttpResponse<String> login = http.get(authUrl("/login?redirect_url=" + enc(target)),
-        "Accept", "text/html");
+    HttpResponse<String> login = http.get(authUrl(target.isEmpty() ? "/login"
+        : "/login?redirect_url=" + enc(target)), "Accept", "text/html");
     String csrf = Http.find(login.body(), "name=\"csrf\" value=\"([^\"]+)\"");
     return http.postForm(authUrl("/login/email"), Map.of("email", email, "redirect_url", target,
         "csrf", csrf), "Accept", "text/html");
