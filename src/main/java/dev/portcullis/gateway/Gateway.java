@@ -272,6 +272,15 @@ public final class Gateway {
       services.responses().badRequest(request, requestId, "The request names no host.");
       return;
     }
+    // TRACE echoes the request, headers included, back to the client; CONNECT would open a
+    // tunnel through the gateway. Neither has a use in front of web applications.
+    if (request.method() == io.vertx.core.http.HttpMethod.TRACE
+        || request.method() == io.vertx.core.http.HttpMethod.CONNECT) {
+      request.response().putHeader("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+      services.responses().problem(request, 405, "method-not-allowed", "Method not allowed",
+          "This method is not served.", requestId);
+      return;
+    }
     // RFC 9112 section 3.2: one Host, and an absolute-form target wins over it. Refusing
     // disagreement keeps Portcullis and any proxy in front routing the same request alike.
     if (request.headers().getAll("Host").size() > 1 || absoluteFormDisagrees(request)) {

@@ -19,6 +19,9 @@ public final class HeaderHygiene {
   /** Names that carry identity or machine credentials in Portcullis or Cloudflare Access. */
   private static final List<String> IDENTITY_PREFIXES = List.of("x-portcullis-", "cf-access-",
       "portcullis-client-");
+  /** Headers that claim the client's address; the gateway sets X-Forwarded-For instead. */
+  private static final Set<String> CLIENT_ADDRESS = Set.of("forwarded", "x-real-ip",
+      "true-client-ip", "x-client-ip", "cf-connecting-ip");
   /** Cookies whose names start with this are Portcullis's own. */
   public static final String COOKIE_PREFIX = "portcullis_";
 
@@ -34,7 +37,7 @@ public final class HeaderHygiene {
     for (var header : from) {
       String name = header.getKey().toLowerCase(Locale.ROOT);
       if (HOP_BY_HOP.contains(name) || dropped.contains(name) || name.equals("host")
-          || name.startsWith("x-forwarded-") || name.equals("forwarded")
+          || name.startsWith("x-forwarded-") || CLIENT_ADDRESS.contains(name)
           || isIdentityHeader(name)) {
         continue;
       }

@@ -110,6 +110,7 @@ class GatewayHttpTest {
         "X-Portcullis-User", "forged",
         "x-portcullis-jwt-assertion", "forged",
         "Cf-Access-Authenticated-User-Email", "ceo@example.com",
+        "X-Real-IP", "10.9.9.9",
         "Cookie", "portcullis_app_app=" + http.cookie("app.localhost", "portcullis_app_app")
             + "; theme=dark; portcullis_session=stolen");
 
@@ -123,6 +124,7 @@ class GatewayHttpTest {
     assertThat(seen.headers().get("x-portcullis-jwt-assertion")).hasSize(1)
         .doesNotContain("forged");
     assertThat(seen.header("cf-access-authenticated-user-email")).isNull();
+    assertThat(seen.header("x-real-ip")).isNull();
     assertThat(seen.header("cookie")).isEqualTo("theme=dark");
     assertThat(seen.header("x-forwarded-for")).isEqualTo("127.0.0.1");
     assertThat(seen.header("x-forwarded-host")).isEqualTo("app.localhost:" + gateway.port());

@@ -252,5 +252,6 @@ class GatewayPathTest {
 
     assertThat(lower[0]).as("'get' is not GET: no login redirect").isEqualTo("401");
     assertThat(custom).containsExactly("200", "/dav");
+    assertThat(raw("TRACE", "/x", "app.localhost", appCookie())[0]).isEqualTo("405");
   }
 }
