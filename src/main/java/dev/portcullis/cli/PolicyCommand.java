@@ -141,8 +141,7 @@ final class PolicyCommand implements Runnable {
       if (outcome.path() != null) {
         out.println("path:        " + outcome.path());
       }
-      out.println("decision:    " + (decision.allowed() ? decision.bypassed() ? "bypass"
-          : "allow" : "deny") + " (" + decision.reason().code()
+      out.println("decision:    " + outcomeWord(decision) + " (" + decision.reason().code()
           + (decision.policy() == null ? "" : ", policy '" + decision.policy() + "'") + ")");
       out.println("because:     " + decision.summary());
       for (String step : decision.trace()) {
@@ -222,7 +221,7 @@ final class PolicyCommand implements Runnable {
           return 1;
         }
         var decision = outcome.decision();
-        String got = decision.allowed() ? decision.bypassed() ? "bypass" : "allow" : "deny";
+        String got = outcomeWord(decision);
         boolean matches = got.equals(c.expect)
             && (c.reason == null || c.reason.equals(decision.reason().code()));
         if (matches) {
@@ -239,6 +238,15 @@ final class PolicyCommand implements Runnable {
       }
       out.println(file.cases.size() - mismatches + " passed, " + mismatches + " failed");
       return mismatches == 0 ? 0 : DENIED;
+    }
+
+    /** allow, deny, or bypass for a request that needs no sign-in (bypass policy or relay). */
+    private static String outcomeWord(dev.portcullis.policy.Decision decision) {
+      if (!decision.allowed()) {
+        return "deny";
+      }
+      return decision.bypassed()
+          || decision.reason() == dev.portcullis.policy.Reason.RELAYED ? "bypass" : "allow";
     }
 
     private static List<String> orEmpty(List<String> values) {

@@ -340,6 +340,12 @@ public final class ConfigLoader {
       if (type.equals("github")) {
         URI web = optionalUrl(idp, "web_url", where, URI.create("https://github.com"));
         URI api = optionalUrl(idp, "api_url", where, URI.create("https://api.github.com"));
+        if (idp.entries().containsKey("web_url") != idp.entries().containsKey("api_url")) {
+          problem(idp.location(), where + ": give both 'web_url' and 'api_url' (GitHub "
+              + "Enterprise Server) or neither (github.com)");
+        }
+        secureOrLoopback(idp, "web_url", web, where);
+        secureOrLoopback(idp, "api_url", api, where);
         Duration recheck = duration(idp, "recheck_interval", where + ".recheck_interval", null);
         return problems.size() > before ? null : new OAuth(clientId, new Secret(secret), null,
             web, api, List.of("read:user", "user:email", "read:org"), false, "email", "name",
@@ -358,6 +364,7 @@ public final class ConfigLoader {
         if (issuer != null) {
           // The issuer is compared with the ID token's iss claim exactly as configured.
           issuer = URI.create(text);
+          secureOrLoopback(idp, "issuer", issuer, where);
         }
       }
       List<String> scopes = new ArrayList<>();
@@ -382,6 +389,25 @@ public final class ConfigLoader {
       return problems.size() > before ? null : new OAuth(clientId, new Secret(secret), issuer,
           null, null, scopes, userinfo, emailClaim, nameClaim, groupsClaim, verified, timeout,
           null);
+    }
+
+    /**
+     * Provider URLs carry codes, tokens and keys: https is required, except for a provider on
+     * this machine (localhost or a loopback address), as in tests and local development.
+     */
+    void secureOrLoopback(Mapping idp, String key, URI url, String where) {
+      if (url == null || "https".equals(url.getScheme())) {
+        return;
+      }
+      String host = url.getHost() == null ? "" : url.getHost();
+      java.net.InetAddress literal = Cidr.literal(host.replaceAll("^\\[(.*)]$", "$1"));
+      boolean loopback = host.equals("localhost") || host.endsWith(".localhost")
+          || literal != null && literal.isLoopbackAddress();
+      if (!loopback) {
+        Entry entry = idp.entries().get(key);
+        problem(entry == null ? idp.location() : entry.value().location(), where + "." + key
+            + ": '" + url + "' must use https (plain http only for a provider on this machine)");
+      }
     }
 
     /** The client secret, from {@code client_secret} or {@code client_secret_file}. */
@@ -602,7 +628,13 @@ public final class ConfigLoader {
           requiredString(relay, "path", where + ".path");
         } else {
           path = pathPrefix(pathNode, expand(pathNode, where + ".path"), where + ".path");
-          if (path != null && appPath != null && !RequestPath.underPrefix(path, appPath)) {
+          String relative = appPath == null || appPath.equals("/") || path == null ? path
+              : path.substring(Math.min(path.length(), appPath.length()));
+          if (relative != null && (relative + "/").startsWith("/.portcullis/")) {
+            problem(pathNode.location(), where + ".path: '" + path + "' is under the reserved "
+                + "/.portcullis/ prefix");
+          } else if (path != null && appPath != null
+              && !RequestPath.underPrefix(path, appPath)) {
             problem(pathNode.location(), where + ".path: '" + path + "' is not under the "
                 + "application's path '" + appPath + "'");
           } else if (path != null && !paths.add(path)) {

@@ -109,7 +109,11 @@ final class AppHost {
       return;
     }
 
-    ServiceTokenHeaders.Presented presented = ServiceTokenHeaders.read(request::getHeader);
+    // A token header given twice is as ambiguous as two different pairs: refused, not guessed.
+    ServiceTokenHeaders.Presented presented = ServiceTokenHeaders.ALL.stream()
+        .anyMatch(name -> request.headers().getAll(name).size() > 1)
+        ? new ServiceTokenHeaders.Malformed("a service token header is given more than once")
+        : ServiceTokenHeaders.read(request::getHeader);
     if (!(presented instanceof ServiceTokenHeaders.None)) {
       machine(request, app, requestId, s, path, pathAndQuery, client, presented);
       return;
@@ -186,9 +190,14 @@ final class AppHost {
       LOG.atInfo().setMessage("service token refused").addKeyValue("request_id", requestId)
           .addKeyValue("app", app.name()).addKeyValue("reason", refused.reason().code())
           .addKeyValue("token", refused.name() == null ? "-" : refused.name()).log();
+      // An unknown id and a wrong secret read the same, so that nobody learns which client
+      // ids exist; the log above keeps the difference.
+      String code = refused.reason() == ServiceTokenVerifier.Refusal.UNKNOWN
+          || refused.reason() == ServiceTokenVerifier.Refusal.WRONG_SECRET
+          ? "service-token-invalid" : refused.reason().code();
       services.responses().json(request, 401, new JsonObject()
-          .put("error", refused.reason().code()).put("message", "the service token was "
-              + "refused").put("request_id", requestId));
+          .put("error", code).put("message", "the service token was refused")
+          .put("request_id", requestId));
       return;
     }
     String name = ((ServiceTokenVerifier.Verified) verification).name();

@@ -178,6 +178,8 @@ public final class Gateway {
     AuthDomain auth = new AuthDomain(services, settings::get, outbox);
     java.util.Set<io.vertx.core.http.HttpConnection> served =
         java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.Set<io.vertx.core.http.HttpConnection> poisoned =
+        java.util.concurrent.ConcurrentHashMap.newKeySet();
     AppHost apps = new AppHost(services, settings::get, whoami::port);
     HttpServer server = vertx.createHttpServer(new HttpServerOptions()
         .setMaxHeaderSize(16 * 1024)
@@ -194,10 +196,27 @@ public final class Gateway {
           connection.closeHandler(v -> {
             vertx.cancelTimer(deadline);
             served.remove(connection);
+            poisoned.remove(connection);
           });
         })
         .requestHandler(request -> {
+          if (poisoned.contains(request.connection())) {
+            // Pipelined behind a badly framed request: its bytes may be a smuggled request.
+            request.connection().close();
+            return;
+          }
           served.add(request.connection());
+          // RFC 9112 section 6: a body framed two ways, or by a coding other than a single
+          // final "chunked", could be read differently by a proxy in front; the request is
+          // refused, nothing after it on the connection is served, and the connection closes.
+          String framing = framingProblem(request);
+          if (framing != null) {
+            poisoned.add(request.connection());
+            String requestId = RequestIds.assign(request);
+            request.response().putHeader("Connection", "close");
+            services.responses().badRequest(request, requestId, framing);
+            return;
+          }
           dispatch(request, settings.get(), auth, apps, services);
         });
     return server.listen(config.listenPort(), config.listenHost()).map(bound -> {
@@ -407,6 +426,30 @@ public final class Gateway {
           + "bound to it)");
     }
     return out;
+  }
+
+  /**
+   * What is wrong with how a request frames its body, or null. One case cannot be seen here:
+   * Netty drops Content-Length when chunked coding is also given, and the request is then read
+   * as chunked (RFC 9112 allows that) on a connection that stays open. A front proxy that
+   * frames such a request by Content-Length could be desynchronised; nginx, HAProxy and Caddy
+   * refuse such requests themselves.
+   */
+  private static String framingProblem(HttpServerRequest request) {
+    java.util.List<String> codings = request.headers().getAll("Transfer-Encoding");
+    java.util.List<String> lengths = request.headers().getAll("Content-Length");
+    if (!codings.isEmpty()) {
+      if (!lengths.isEmpty()) {
+        return "The request gives both Content-Length and Transfer-Encoding.";
+      }
+      if (codings.size() > 1 || !codings.get(0).strip().equalsIgnoreCase("chunked")) {
+        return "Only Transfer-Encoding: chunked is accepted.";
+      }
+    }
+    if (lengths.size() > 1 || !lengths.isEmpty() && !lengths.get(0).strip().matches("[0-9]+")) {
+      return "The request's Content-Length is not one number.";
+    }
+    return null;
   }
 
   private static boolean absoluteFormDisagrees(HttpServerRequest request) {

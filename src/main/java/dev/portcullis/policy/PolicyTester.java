@@ -60,6 +60,13 @@ public final class PolicyTester {
         && RequestPath.normalize(rawPath, false) instanceof RequestPath.Refused refused) {
       return refused(app, "the path is refused: " + refused.reason());
     }
+    Relay relay = app.relay(path);
+    if (relay != null) {
+      // A relay is decided by the body, not by policies: report it as the gateway treats it.
+      return new Outcome(app, path, Decision.without(true, Reason.RELAYED, "relay " + relay.path()
+          + " accepts " + relay.kind() + " POSTs for projects " + relay.projects()
+          + " without sign-in; policies are not consulted"));
+    }
     return new Outcome(app, path, engine.decide(app, subject));
   }
 

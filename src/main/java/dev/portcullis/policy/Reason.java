@@ -4,6 +4,7 @@ package dev.portcullis.policy;
 public enum Reason {
   ALLOWED("allowed"),
   BYPASSED("bypassed"),
+  RELAYED("relayed"),
   USER_UNAUTHENTICATED("user-unauthenticated"),
   USER_UNAUTHORIZED("user-unauthorized"),
   SERVICE_TOKEN_UNAUTHORIZED("service-token-unauthorized"),

@@ -63,7 +63,7 @@ class PolicyCommandTest {
         "examples/policies.cases.yaml");
 
     assertThat(run.exit()).as(run.out() + run.err()).isZero();
-    assertThat(run.out()).endsWith("13 passed, 0 failed\n");
+    assertThat(run.out()).endsWith("15 passed, 0 failed\n");
   }
 
   @Test

@@ -420,4 +420,31 @@ class ConfigLoaderTest {
         "identity_providers[1]: give exactly one of 'client_secret' (use ${ENV_VAR}) or "
             + "'client_secret_file'");
   }
+  @Test
+  void providerUrlsMustBeHttpsUnlessOnThisMachineAndGithubUrlsComeInPairs() {
+    String yaml = GROUPS_HEAD + """
+          - { id: a, type: oidc, issuer: "http://idp.example.com", client_id: x,
+              client_secret: y }
+          - { id: b, type: oidc, issuer: "http://127.0.0.1:9000/x", client_id: x,
+              client_secret: y }
+          - { id: c, type: github, client_id: x, client_secret: y,
+              web_url: "https://github.example.com" }
+        applications:
+          - name: app
+            host: app.example.com
+            upstream: http://127.0.0.1:1
+            relays:
+              - { path: /.portcullis/tunnel, kind: sentry_envelope, name: r, projects: ["4"] }
+            policies: [ { name: p, action: allow, include: [ { everyone: true } ] } ]
+        """;
+
+    assertThat(problems(yaml)).containsExactly(
+        "/etc/portcullis/portcullis.yaml:5:34: identity_providers[1].issuer: "
+            + "'http://idp.example.com' must use https (plain http only for a provider on this "
+            + "machine)",
+        "/etc/portcullis/portcullis.yaml:9:5: identity_providers[3]: give both 'web_url' and "
+            + "'api_url' (GitHub Enterprise Server) or neither (github.com)",
+        "/etc/portcullis/portcullis.yaml:16:17: applications[0].relays[0].path: "
+            + "'/.portcullis/tunnel' is under the reserved /.portcullis/ prefix");
+  }
 }

@@ -212,11 +212,11 @@ class MachineClientsTest {
   static Stream<Arguments> refusedPairs() {
     return Stream.of(
         refusal("wrong secret", ci -> Family.PORTCULLIS.headers(ci.clientId(),
-            ci.secret().substring(1) + "x"), "service-token-wrong-secret"),
+            ci.secret().substring(1) + "x"), "service-token-invalid"),
         refusal("another token's secret", ci -> Family.CLOUDFLARE.headers(ci.clientId(),
-            "A".repeat(43)), "service-token-wrong-secret"),
+            "A".repeat(43)), "service-token-invalid"),
         refusal("unknown client id", ci -> Family.PORTCULLIS.headers("ci.AAAAAAAAAAAAAAAA",
-            ci.secret()), "service-token-unknown"),
+            ci.secret()), "service-token-invalid"),
         refusal("client id only", ci -> new String[] {"Portcullis-Client-Id", ci.clientId()},
             "service-token-malformed"),
         refusal("secret only", ci -> new String[] {"CF-Access-Client-Secret", ci.secret()},
@@ -306,7 +306,7 @@ class MachineClientsTest {
     String[] html = {"Accept", "text/html,application/xhtml+xml"};
 
     assertJsonRefusal(http.get(gateway.appUrl(API, "/"), concat(html,
-        Family.PORTCULLIS.headers(ci.clientId(), "wrong"))), 401, "service-token-wrong-secret");
+        Family.PORTCULLIS.headers(ci.clientId(), "wrong"))), 401, "service-token-invalid");
     assertJsonRefusal(http.get(gateway.appUrl(API, "/"), concat(html,
         "Portcullis-Client-Id", ci.clientId())), 401, "service-token-malformed");
     assertJsonRefusal(http.get(gateway.appUrl(API, "/"), concat(html,
@@ -344,6 +344,22 @@ class MachineClientsTest {
     assertThat(seen.headers().keySet()).noneMatch(name -> name.startsWith("x-portcullis-")
         || name.startsWith("cf-access-"));
     assertThat(gateway.gateway().counters()).containsEntry("bypassed", 1L);
+  }
+
+  @Test
+  void aTokenHeaderGivenTwiceIsRefusedRatherThanGuessed() throws Exception {
+    ServiceTokens.Issued ci = create("ci");
+    ServiceTokens.Issued deploy = create("deploy");
+
+    RawHttp.Response response = RawHttp.send(gateway.port(), "GET", API, "/x", null,
+        Framing.LENGTH, "Accept", "application/json",
+        "Portcullis-Client-Id", deploy.clientId(), "Portcullis-Client-Id", ci.clientId(),
+        "Portcullis-Client-Secret", ci.secret());
+
+    assertThat(response.status()).isEqualTo(401);
+    assertThat(new JsonObject(response.body()).getString("error"))
+        .isEqualTo("service-token-malformed");
+    assertThat(gateway.upstream().reached()).isFalse();
   }
 
   @Test

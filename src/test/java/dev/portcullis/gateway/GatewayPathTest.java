@@ -3,6 +3,7 @@ package dev.portcullis.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.testing.Http;
+import dev.portcullis.testing.RecordingUpstream;
 import dev.portcullis.testing.RecordingUpstream.Received;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
@@ -194,6 +195,33 @@ class GatewayPathTest {
     gateway.awaitCode("member@example.com");
 
     assertThat(gateway.consoleText()).doesNotContain("outsider@elsewhere.test");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "chunked not last           | Transfer-Encoding: chunked, identity",
+      "an unknown coding          | Transfer-Encoding: xchunked",
+      "two lengths                | Content-Length: 4~Content-Length: 5",
+  })
+  void aBodyFramedAmbiguouslyIsRefusedAndItsConnectionClosed(String what, String framing)
+      throws Exception {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
+      socket.setSoTimeout(10_000);
+      String smuggle = "POST /x HTTP/1.1\r\nHost: app.localhost\r\nCookie: " + appCookie()
+          // "~" stands for a line break between two headers in the table above.
+          + "\r\n" + framing.replace("~", "\r\n") + "\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+          + "GET /smuggled HTTP/1.1\r\nHost: app.localhost\r\nCookie: " + appCookie()
+          + "\r\n\r\n";
+      socket.getOutputStream().write(smuggle.getBytes(StandardCharsets.ISO_8859_1));
+      String answers = new String(socket.getInputStream().readAllBytes(),
+          StandardCharsets.ISO_8859_1);
+
+      assertThat(answers).as(what).startsWith("HTTP/1.1 400");
+      assertThat(answers.split("HTTP/1.1 ", -1)).as(what + ": one answer, then closed")
+          .hasSize(2);
+      assertThat(gateway.upstream().drain()).extracting(RecordingUpstream.Received::uri)
+          .doesNotContain("/x", "/smuggled");
+    }
   }
 
   @Test

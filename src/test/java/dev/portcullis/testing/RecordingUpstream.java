@@ -54,6 +54,13 @@ public final class RecordingUpstream implements AutoCloseable {
     return next;
   }
 
+  /** Every request received and not taken yet; does not wait. */
+  public java.util.List<Received> drain() {
+    java.util.List<Received> out = new java.util.ArrayList<>();
+    received.drainTo(out);
+    return out;
+  }
+
   /** Whether a request is waiting (the upstream was reached). Does not wait. */
   public boolean reached() {
     return !received.isEmpty();
