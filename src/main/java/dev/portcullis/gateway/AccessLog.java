@@ -7,8 +7,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One structured event per access decision (logger {@code portcullis.access}): who asked for
- * what, the outcome, and for a denial the full trace of the policies tried. No header, cookie or query value
- * is logged: the query can carry codes and tokens.
+ * what, the outcome, and for a denial the full trace of the policies tried. No header, cookie or
+ * query value is logged: the query can carry codes and tokens.
  */
 final class AccessLog {
   private static final Logger LOG = LoggerFactory.getLogger("portcullis.access");
