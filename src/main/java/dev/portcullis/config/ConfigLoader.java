@@ -573,7 +573,7 @@ public final class ConfigLoader {
         String origin = expand(item, where + ".allowed_origins");
         String problem = CorsRules.originProblem(origin);
         if (problem != null) {
-          problem(item.location(), where + ".allowed_origins: '" + origin + "' " + problem);
+          problem(item.location(), where + ".allowed_origins: " + problem);
         } else {
           origins.add(origin);
         }

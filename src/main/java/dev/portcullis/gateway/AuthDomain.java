@@ -340,6 +340,8 @@ final class AuthDomain {
         || !services.pinsPerEmail().tryAcquire(email)) {
       Audit.event("pin_rate_limited").addKeyValue("email", email)
           .addKeyValue("client", clientKey).log();
+      ctx.response().putHeader("Retry-After",
+          String.valueOf(services.pinsPerEmail().window().toSeconds()));
       services.responses().problem(ctx.request(), 429, "rate-limited", "Too many codes",
           "Too many codes were requested. Wait a few minutes and try again.", requestId);
       return;

@@ -53,6 +53,8 @@ final class Relays {
     }
     String clientKey = client.client() == null ? "unknown" : client.client().getHostAddress();
     if (!limiter(app, relay).tryAcquire(clientKey)) {
+      // The window is a minute: asking again after it is always in time.
+      request.response().putHeader("Retry-After", "60");
       refuse(request, app, relay, requestId, 429, "relay-rate-limited",
           "Too many requests from this address; try again in a minute.");
       return;
@@ -152,7 +154,9 @@ final class Relays {
     services.counters().increment("relay_refused." + code);
     LOG.atInfo().setMessage("relay").addKeyValue("request_id", requestId)
         .addKeyValue("app", app.name()).addKeyValue("relay", relay.path())
-        .addKeyValue("outcome", "refused").addKeyValue("reason", code).log();
+        .addKeyValue("outcome", "refused").addKeyValue("reason", code)
+        .addKeyValue("client", request.remoteAddress() == null ? "-"
+            : request.remoteAddress().hostAddress()).log();
     services.responses().json(request, status, new JsonObject().put("error", code)
         .put("message", message).put("request_id", requestId));
     if (status == 413 && !request.isEnded()) {

@@ -264,6 +264,9 @@ public record CorsRules(List<String> allowedOrigins, List<String> allowedMethods
       return null;
     }
     int port = uri.getPort();
+    if (port == 0 || port > 65535) {
+      return null;
+    }
     boolean defaultPort = port == -1 || (scheme.equals("http") && port == 80)
         || (scheme.equals("https") && port == 443);
     return scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT)
