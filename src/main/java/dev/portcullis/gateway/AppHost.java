@@ -11,6 +11,7 @@ import dev.portcullis.policy.RequestPath;
 import dev.portcullis.policy.Subject;
 import dev.portcullis.proxy.ForwardedRequest;
 import dev.portcullis.proxy.Forwarder;
+import dev.portcullis.proxy.WebSocketForwarder;
 import dev.portcullis.session.Cookies;
 import dev.portcullis.session.FactsJson;
 import dev.portcullis.session.SessionClaims;
@@ -237,6 +238,12 @@ final class AppHost {
 
   private void forward(HttpServerRequest request, Application app, String requestId, Settings s,
       String pathAndQuery, Map<String, String> identity, ClientAddress.Resolved client) {
+    if (WebSocketForwarder.isUpgrade(request)) {
+      services.webSockets().forward(request, upstreamOf(app), pathAndQuery,
+          forwarded(request, app, requestId, s, identity, client))
+          .onFailure(failure -> upstreamFailed(request, app, requestId, failure));
+      return;
+    }
     services.forwarder().forward(request, upstreamOf(app), pathAndQuery,
         app.upstreamTimeout(), forwarded(request, app, requestId, s, identity, client))
         .onFailure(failure -> upstreamFailed(request, app, requestId, failure));

@@ -169,7 +169,8 @@ public final class Gateway {
         new RateLimiter(PINS_PER_EMAIL, PIN_WINDOW, clock),
         new RateLimiter(PINS_PER_CLIENT, PIN_WINDOW, clock), new PolicyEngine(),
         new Responses(pages, () -> settings.get().formActions()), pages, new Forwarder(vertx),
-        opened.sealer(), serviceTokens, new Counters());
+        opened.sealer(), serviceTokens, new Counters(),
+        new dev.portcullis.proxy.WebSocketForwarder(vertx));
     if (config.identityProviders().stream().anyMatch(p -> p.delivery() == Delivery.CONSOLE)) {
       LOG.warn("an identity provider delivers PINs to the console: anyone who reads this "
           + "process's output can sign in; use it only to try Portcullis out");
@@ -490,6 +491,7 @@ public final class Gateway {
         .compose(v -> whoami.close())
         .compose(v -> smtp == null ? Future.<Void>succeededFuture() : smtp.close())
         .compose(v -> services.forwarder().close())
+        .compose(v -> services.webSockets().close())
         .eventually(() -> vertx.executeBlocking(() -> {
           try {
             services.serviceTokens().flushUsage(true);

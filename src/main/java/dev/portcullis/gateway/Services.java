@@ -30,7 +30,8 @@ record Services(
     RateLimiter pinsPerEmail, RateLimiter pinsPerClient, PolicyEngine engine,
     Responses responses, dev.portcullis.web.Pages pages, Forwarder forwarder,
     dev.portcullis.session.KeySealer sealer,
-    dev.portcullis.machine.ServiceTokenVerifier serviceTokens, Counters counters) {
+    dev.portcullis.machine.ServiceTokenVerifier serviceTokens, Counters counters,
+    dev.portcullis.proxy.WebSocketForwarder webSockets) {
 
   /** Runs store work on a worker thread; never call the store from an event loop. */
   <T> Future<T> blocking(Callable<T> work) {
