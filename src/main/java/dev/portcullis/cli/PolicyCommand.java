@@ -187,8 +187,8 @@ final class PolicyCommand implements Runnable {
       } catch (JsonMappingException e) {
         var at = e.getLocation();
         String message = e instanceof UnrecognizedPropertyException unknown
-            ? "unknown key '" + unknown.getPropertyName() + "'; expected one of: "
-                + (unknown.getReferringClass() == CasesFile.class ? "cases" : CASE_KEYS)
+            ? unknownKey(unknown.getPropertyName(),
+                unknown.getReferringClass() == CasesFile.class ? "cases" : CASE_KEYS)
             : "not a cases file: expected 'cases', a list of requests with 'url' and 'expect'";
         err.println(mode.cases + ":" + (at == null ? 1 : at.getLineNr()) + ":"
             + (at == null ? 1 : at.getColumnNr()) + ": " + message);
@@ -247,6 +247,12 @@ final class PolicyCommand implements Runnable {
       }
       return decision.bypassed()
           || decision.reason() == dev.portcullis.policy.Reason.RELAYED ? "bypass" : "allow";
+    }
+
+    private static String unknownKey(String key, String expected) {
+      String suggestion = ConfigLoader.suggestion(key, expected.split(", "));
+      return "unknown key '" + key + "'" + (suggestion == null ? ""
+          : " (did you mean '" + suggestion + "'?)") + "; expected one of: " + expected;
     }
 
     private static List<String> orEmpty(List<String> values) {

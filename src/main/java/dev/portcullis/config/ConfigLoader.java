@@ -83,6 +83,11 @@ public final class ConfigLoader {
     this.environment = environment;
   }
 
+  /** The allowed key within two edits of a misspelt one, or null: for other YAML readers. */
+  public static String suggestion(String key, String... allowed) {
+    return Reading.closest(key, allowed);
+  }
+
   public PortcullisConfig load(Path file) throws ConfigException {
     String text;
     try {

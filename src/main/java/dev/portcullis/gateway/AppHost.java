@@ -232,6 +232,11 @@ final class AppHost {
     Map<String, String> identity = new LinkedHashMap<>();
     identity.put("X-Portcullis-Email", session.email());
     identity.put("X-Portcullis-User", session.userId());
+    if (!session.facts().groups().isEmpty()) {
+      // The provider's groups that some policy names, sorted, comma-separated.
+      identity.put("X-Portcullis-Groups", String.join(",", session.facts().groups().stream()
+          .sorted().toList()));
+    }
     identity.put("X-Portcullis-Jwt-Assertion", services.tokens().assertion(session, app.name()));
     return identity;
   }

@@ -110,8 +110,8 @@ class PolicyCommandTest {
     Run run = run("policy", "test", "--config", CONFIG, "--cases", cases.toString());
 
     assertThat(run.exit()).isEqualTo(1);
-    assertThat(run.err()).startsWith(cases + ":3:").endsWith(": unknown key 'emial'; expected "
-        + "one of: name, "
+    assertThat(run.err()).startsWith(cases + ":3:").endsWith(": unknown key 'emial' (did you "
+        + "mean 'email'?); expected one of: name, "
         + "url, email, idp, groups, github_orgs, github_teams, ip, service_token, claims, "
         + "certificate, expect, reason\n");
   }

@@ -184,8 +184,10 @@ class OidcLoginTest {
     gateway.followToApp(http, back.headers().firstValue("location").orElseThrow());
     assertThat(http.get(app("eng.localhost"), "Accept", "application/json").statusCode())
         .isEqualTo(200);
-    assertThat(gateway.upstream().take().header("x-portcullis-email"))
-        .isEqualTo("alice@example.com");
+    var seen = gateway.upstream().take();
+    assertThat(seen.header("x-portcullis-email")).isEqualTo("alice@example.com");
+    assertThat(seen.header("x-portcullis-groups")).as("only groups a policy names")
+        .isEqualTo("engineering");
     JsonObject identity = new JsonObject(http.get(gateway.appUrl("eng.localhost",
         "/.portcullis/identity")).body());
     assertThat(identity.getString("idp")).isEqualTo("corp");
