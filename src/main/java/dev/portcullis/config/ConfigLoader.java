@@ -66,6 +66,8 @@ public final class ConfigLoader {
       "[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9_.-]{1,100}");
   private static final String ACTIONS = "allow, block, bypass or service_auth";
   private static final Pattern SIZE = Pattern.compile("([0-9]{1,9})(KiB|MiB)?");
+  /** RFC 9110 section 5.6.2: the characters of a method or header name. */
+  private static final Pattern HTTP_TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
   private static final List<String> IDP_TYPES = List.of("onetimepin", "github", "oidc");
   /** Every selector, in the order the README lists them. */
   static final List<String> SELECTORS = List.of("everyone", "email", "email_domain",
@@ -587,15 +589,15 @@ public final class ConfigLoader {
         problem(cors.location(), "missing key '" + where + ".allowed_origins' (such as "
             + "[https://app.example.com])");
       }
-      List<String> methods = cors.entries().containsKey("allowed_methods")
-          ? stringList(cors, "allowed_methods", where + ".allowed_methods").stream()
-              .map(n -> expand(n, where + ".allowed_methods")).toList() : null;
-      List<String> headers = cors.entries().containsKey("allowed_headers")
-          ? stringList(cors, "allowed_headers", where + ".allowed_headers").stream()
-              .map(n -> expand(n, where + ".allowed_headers")).toList() : null;
+      List<String> methods = corsNames(cors, "allowed_methods", where, true);
+      List<String> headers = corsNames(cors, "allowed_headers", where, false);
       boolean credentials = bool(cors, "allow_credentials", where + ".allow_credentials",
           false);
       Duration maxAge = duration(cors, "max_age", where + ".max_age", null);
+      if (maxAge != null && maxAge.compareTo(CorsRules.MAX_MAX_AGE) > 0) {
+        problem(cors.entries().get("max_age").value().location(), where + ".max_age: at most "
+            + CorsRules.MAX_MAX_AGE.toHours() + "h (browsers cap it lower still)");
+      }
       if (problems.size() > before) {
         return null;
       }
@@ -605,6 +607,28 @@ public final class ConfigLoader {
         problem(cors.location(), where + ": " + e.getMessage());
         return null;
       }
+    }
+
+    /** Method or header names of a cors entry, each checked where it is written; null if absent. */
+    List<String> corsNames(Mapping cors, String key, String where, boolean methods) {
+      if (!cors.entries().containsKey(key)) {
+        return null;
+      }
+      List<String> out = new ArrayList<>();
+      for (Scalar item : stringList(cors, key, where + "." + key)) {
+        String name = expand(item, where + "." + key);
+        if (!name.equals("*") && !HTTP_TOKEN.matcher(name).matches()) {
+          problem(item.location(), where + "." + key + ": '" + name + "' is not "
+              + (methods ? "a method" : "a header name"));
+        } else if (methods && (name.equalsIgnoreCase("TRACE")
+            || name.equalsIgnoreCase("CONNECT"))) {
+          problem(item.location(), where + "." + key + ": '" + name + "' is never served by "
+              + "Portcullis");
+        } else {
+          out.add(name);
+        }
+      }
+      return out;
     }
 
     /** The application's relays; each path must be normalized and under the application. */

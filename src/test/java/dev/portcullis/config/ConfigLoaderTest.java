@@ -447,4 +447,30 @@ class ConfigLoaderTest {
         "/etc/portcullis/portcullis.yaml:16:17: applications[0].relays[0].path: "
             + "'/.portcullis/tunnel' is under the reserved /.portcullis/ prefix");
   }
+  @Test
+  void corsEntriesAreCheckedWhereTheyAreWritten() {
+    String yaml = GROUPS_HEAD + """
+        applications:
+          - name: app
+            host: app.example.com
+            upstream: http://127.0.0.1:1
+            cors:
+              allowed_origins: [https://app.example.com, "https://x.example.com:99999"]
+              allowed_methods: [GET, TRACE, "BAD METHOD"]
+              allowed_headers: [Content-Type]
+              max_age: 2d
+            policies: [ { name: p, action: allow, include: [ { everyone: true } ] } ]
+        """;
+
+    assertThat(problems(yaml)).containsExactly(
+        "/etc/portcullis/portcullis.yaml:10:50: applications[0].cors.allowed_origins: "
+            + "'https://x.example.com:99999' is not an origin; write SCHEME://HOST or "
+            + "SCHEME://HOST:PORT, without path, such as https://app.example.com",
+        "/etc/portcullis/portcullis.yaml:11:30: applications[0].cors.allowed_methods: 'TRACE' "
+            + "is never served by Portcullis",
+        "/etc/portcullis/portcullis.yaml:11:37: applications[0].cors.allowed_methods: "
+            + "'BAD METHOD' is not a method",
+        "/etc/portcullis/portcullis.yaml:13:16: applications[0].cors.max_age: at most 24h "
+            + "(browsers cap it lower still)");
+  }
 }
