@@ -218,6 +218,14 @@ public final class Gateway {
             services.responses().badRequest(request, requestId, framing);
             return;
           }
+          if (request.headers().contains("Transfer-Encoding")) {
+            // Netty reads a request framed both by length and chunked as chunked and drops the
+            // length unseen; RFC 9112 then requires closing the connection. Browsers never send
+            // chunked requests, so every chunked request ends its connection: nothing pipelined
+            // behind it can be a smuggled request.
+            request.response().putHeader("Connection", "close");
+            poisoned.add(request.connection());
+          }
           dispatch(request, settings.get(), auth, apps, services);
         });
     return server.listen(config.listenPort(), config.listenHost()).map(bound -> {
@@ -431,10 +439,9 @@ public final class Gateway {
 
   /**
    * What is wrong with how a request frames its body, or null. One case cannot be seen here:
-   * Netty drops Content-Length when chunked coding is also given, and the request is then read
-   * as chunked (RFC 9112 allows that) on a connection that stays open. A front proxy that
-   * frames such a request by Content-Length could be desynchronised; nginx, HAProxy and Caddy
-   * refuse such requests themselves.
+   * Netty drops Content-Length when chunked coding is also given and reads the body as chunked
+   * (RFC 9112 allows that); the request handler then closes the connection after any chunked
+   * request, as the RFC requires for that case.
    */
   private static String framingProblem(HttpServerRequest request) {
     java.util.List<String> codings = request.headers().getAll("Transfer-Encoding");

@@ -16,6 +16,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -221,6 +222,27 @@ class GatewayPathTest {
           .hasSize(2);
       assertThat(gateway.upstream().drain()).extracting(RecordingUpstream.Received::uri)
           .doesNotContain("/x", "/smuggled");
+    }
+  }
+
+  @Test
+  void aRequestFramedByLengthAndChunkedIsReadAsChunkedAndEndsItsConnection() throws Exception {
+    gateway.upstream().drain();
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
+      socket.setSoTimeout(10_000);
+      String smuggle = "POST /framed HTTP/1.1\r\nHost: app.localhost\r\nCookie: "
+          + appCookie() + "\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+          + "5\r\nhello\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: app.localhost\r\n"
+          + "Cookie: " + appCookie() + "\r\n\r\n";
+      socket.getOutputStream().write(smuggle.getBytes(StandardCharsets.ISO_8859_1));
+      String answers = new String(socket.getInputStream().readAllBytes(),
+          StandardCharsets.ISO_8859_1);
+
+      assertThat(answers.split("HTTP/1.1 ", -1)).as("one answer, then closed").hasSize(2);
+      assertThat(answers).startsWith("HTTP/1.1 200");
+      List<Received> seen = gateway.upstream().drain();
+      assertThat(seen).extracting(Received::uri).containsExactly("/framed");
+      assertThat(seen.get(0).body()).isEqualTo("hello");
     }
   }
 
