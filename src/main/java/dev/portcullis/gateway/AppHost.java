@@ -12,7 +12,6 @@ import dev.portcullis.policy.Subject;
 import dev.portcullis.proxy.ForwardedRequest;
 import dev.portcullis.proxy.Forwarder;
 import dev.portcullis.proxy.WebSocketForwarder;
-import dev.portcullis.session.Cookies;
 import dev.portcullis.session.FactsJson;
 import dev.portcullis.session.SessionClaims;
 import dev.portcullis.session.TokenUse;

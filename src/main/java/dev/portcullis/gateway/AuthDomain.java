@@ -4,12 +4,7 @@ import dev.portcullis.audit.Audit;
 import dev.portcullis.config.PortcullisConfig.Delivery;
 import dev.portcullis.config.PortcullisConfig.IdentityProvider;
 import dev.portcullis.identity.ConsoleOutbox;
-import dev.portcullis.identity.Identity;
-import dev.portcullis.identity.LoginFailure;
-import dev.portcullis.identity.OAuthFlow;
-import dev.portcullis.identity.RedirectProvider;
 import dev.portcullis.session.FactsJson;
-import dev.portcullis.session.Hmac;
 import dev.portcullis.session.IdentityFacts;
 import dev.portcullis.web.LoginOption;
 import dev.portcullis.identity.OneTimePins;
@@ -25,7 +20,6 @@ import dev.portcullis.web.AppLink;
 import io.vertx.core.Future;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -80,8 +74,9 @@ final class AuthDomain {
     router.get("/login").handler(this::loginPage);
     router.post("/login/email").handler(this::sendPin);
     router.post("/login/email/verify").handler(this::verifyPin);
-    router.get("/login/:idp").handler(this::startRedirect);
-    router.get("/callback/:idp").handler(this::callback);
+    ProviderLogins providerLogins = new ProviderLogins(services, settings, this);
+    router.get("/login/:idp").handler(providerLogins::start);
+    router.get("/callback/:idp").handler(providerLogins::callback);
     router.get("/authorize").handler(this::authorize);
     router.get("/logout").handler(this::logout);
     router.get("/.well-known/jwks.json").handler(this::jwks);
@@ -146,151 +141,6 @@ final class AuthDomain {
   private static String redirectStart(IdentityProvider idp, String redirectUrl) {
     return "/login/" + idp.id() + (redirectUrl == null || redirectUrl.isEmpty() ? ""
         : "?redirect_url=" + encode(redirectUrl));
-  }
-
-  // ---- GET /login/{idp} and GET /callback/{idp}
-
-  /** How long a person may take at the provider: enough for a password and a second factor. */
-  private static final Duration FLOW_LIFETIME = Duration.ofMinutes(10);
-
-  private void startRedirect(RoutingContext ctx) {
-    Settings s = settings.get();
-    String requestId = requestId(ctx);
-    String id = ctx.pathParam("idp");
-    RedirectProvider provider = s.redirectProviders().get(id);
-    if (provider == null) {
-      services.responses().notFound(ctx.request(), requestId, "There is no identity provider "
-          + "with this name.");
-      return;
-    }
-    String redirectUrl = Optional.ofNullable(param(ctx, "redirect_url")).orElse("");
-    Optional<RedirectTargets.Target> target = target(s, redirectUrl);
-    if (!redirectUrl.isEmpty() && target.isEmpty()) {
-      refuseTarget(ctx);
-      return;
-    }
-    if (target.isPresent() && !target.get().application().allowsIdentityProvider(id)) {
-      services.responses().problem(ctx.request(), 403, "idp-not-allowed", "Not available",
-          "This application does not accept this way of signing in.", requestId);
-      return;
-    }
-    Instant now = services.clock().instant();
-    OAuthFlow flow = OAuthFlow.start(id, redirectUrl, now.plus(FLOW_LIFETIME));
-    provider.authorizationUrl(flow, callbackUrl(s, id)).onSuccess(url -> {
-      // The cookie outlives the flow so that a late callback is told it was late.
-      ctx.response().addCookie(s.cookies().create(Cookies.OAUTH_FLOW,
-          services.tokens().issueFlow(flow, now.plus(FLOW_LIFETIME.multipliedBy(6)))));
-      services.responses().redirect(ctx.request(), url);
-    }).onFailure(e -> loginFailed(ctx, s, id, redirectUrl, failure(e)));
-  }
-
-  private void callback(RoutingContext ctx) {
-    Settings s = settings.get();
-    String id = ctx.pathParam("idp");
-    RedirectProvider provider = s.redirectProviders().get(id);
-    if (provider == null) {
-      services.responses().notFound(ctx.request(), requestId(ctx), "There is no identity "
-          + "provider with this name.");
-      return;
-    }
-    Cookie cookie = ctx.request().getCookie(Cookies.OAUTH_FLOW);
-    // One use: whatever happens next, this browser's flow is over.
-    ctx.response().addCookie(s.cookies().expired(Cookies.OAUTH_FLOW));
-    Optional<OAuthFlow> found = cookie == null ? Optional.empty()
-        : services.tokens().verifyFlow(cookie.getValue()).filter(f -> f.idp().equals(id));
-    String state = param(ctx, "state");
-    if (found.isEmpty() || state == null || !Hmac.equal(state, found.get().state())) {
-      loginFailed(ctx, s, id, found.map(OAuthFlow::redirectUrl).orElse(""),
-          new LoginFailure(LoginFailure.Kind.STATE_MISMATCH, found.isEmpty()
-              ? "no flow cookie for this provider" : "state does not match the flow"));
-      return;
-    }
-    OAuthFlow flow = found.get();
-    if (!flow.expiresAt().isAfter(services.clock().instant())) {
-      loginFailed(ctx, s, id, flow.redirectUrl(), new LoginFailure(
-          LoginFailure.Kind.FLOW_EXPIRED, "the flow expired before the callback"));
-      return;
-    }
-    String error = param(ctx, "error");
-    if (error != null) {
-      loginFailed(ctx, s, id, flow.redirectUrl(), new LoginFailure(
-          "access_denied".equals(error) ? LoginFailure.Kind.CONSENT_DENIED
-              : LoginFailure.Kind.PROVIDER_ERROR, "the provider answered error="
-              + error.replaceAll("[^A-Za-z0-9_.-]", "?")));
-      return;
-    }
-    String code = param(ctx, "code");
-    if (code == null || code.isEmpty()) {
-      loginFailed(ctx, s, id, flow.redirectUrl(), new LoginFailure(
-          LoginFailure.Kind.MALFORMED_RESPONSE, "the callback has no code"));
-      return;
-    }
-    String requestId = requestId(ctx);
-    provider.complete(code, flow, callbackUrl(s, id))
-        .compose(identity -> services.blocking(() -> {
-          SessionClaims session = startSession(s, identity.email(), id, identity.facts());
-          keepForRecheck(s, session, identity);
-          return session;
-        }))
-        .onSuccess(session -> {
-          Audit.event("login").addKeyValue("email", session.email())
-              .addKeyValue("idp", session.idp()).addKeyValue("sid", session.sid())
-              .addKeyValue("request_id", requestId).log();
-          issueSessionCookie(ctx, s, session);
-          services.responses().redirect(ctx.request(), authorizeUrl(s, flow.redirectUrl()));
-        })
-        .onFailure(e -> loginFailed(ctx, s, id, flow.redirectUrl(), failure(e)));
-  }
-
-  /**
-   * For a GitHub provider with {@code recheck_interval}, keeps the access token (sealed) with
-   * the organizations and teams granted, so that a removal ends the session early.
-   */
-  private void keepForRecheck(Settings s, SessionClaims session, Identity identity) {
-    Duration interval = s.config().identityProvider(identity.idp())
-        .map(p -> p.oauth() == null ? null : p.oauth().recheckInterval()).orElse(null);
-    if (interval == null || identity.accessToken() == null) {
-      return;
-    }
-    IdentityFacts facts = session.facts();
-    services.store().putGithubGrant(new Store.GithubGrant(session.sid(), identity.idp(),
-        services.sealer().seal(identity.accessToken()),
-        new JsonArray(facts.githubOrgs().stream().sorted().toList()).encode(),
-        new JsonArray(facts.githubTeams().stream().sorted().toList()).encode(),
-        services.clock().instant().plus(interval), session.expiresAt()));
-  }
-
-  private static String callbackUrl(Settings s, String idp) {
-    return s.authUrl("/callback/" + idp);
-  }
-
-  private static LoginFailure failure(Throwable e) {
-    return e instanceof LoginFailure f ? f
-        : new LoginFailure(LoginFailure.Kind.PROVIDER_ERROR, e.getClass().getSimpleName(), e);
-  }
-
-  /** One log line and a page with a way back; no session was made. */
-  private void loginFailed(RoutingContext ctx, Settings s, String idp, String redirectUrl,
-      LoginFailure failure) {
-    String requestId = requestId(ctx);
-    LOG.atWarn().setMessage("sign-in failed").addKeyValue("request_id", requestId)
-        .addKeyValue("idp", idp).addKeyValue("reason", failure.kind().code())
-        .addKeyValue("detail", failure.getMessage()).log();
-    String retry = redirectUrl == null || redirectUrl.isEmpty() ? "/login"
-        : "/login?redirect_url=" + encode(redirectUrl);
-    if (Responses.wantsHtml(ctx.request())) {
-      Map<String, Object> params = new HashMap<>();
-      params.put("title", "Sign-in failed");
-      params.put("message", failure.kind().message());
-      params.put("retryUrl", retry);
-      params.put("requestId", requestId);
-      services.responses().html(ctx.request(), failure.kind().status(),
-          services.pages().render("failed", params));
-    } else {
-      services.responses().json(ctx.request(), failure.kind().status(), new JsonObject()
-          .put("error", failure.kind().code()).put("message", failure.kind().message())
-          .put("request_id", requestId));
-    }
   }
 
   private void renderLogin(RoutingContext ctx, Settings s, Optional<RedirectTargets.Target> target,
@@ -451,7 +301,7 @@ final class AuthDomain {
   private record Verified(OneTimePins.Outcome outcome, SessionClaims session) {}
 
   /** Creates the user (first login) and the session. Blocks on the store. */
-  private SessionClaims startSession(Settings s, String email, String idp,
+  SessionClaims startSession(Settings s, String email, String idp,
       IdentityFacts facts) {
     Instant now = services.clock().instant();
     String userId = services.store().userIdFor(email, now);
@@ -463,7 +313,7 @@ final class AuthDomain {
     return session;
   }
 
-  private void issueSessionCookie(RoutingContext ctx, Settings s, SessionClaims session) {
+  void issueSessionCookie(RoutingContext ctx, Settings s, SessionClaims session) {
     String token = services.tokens().issue(TokenUse.SESSION, s.issuer(), session,
         session.expiresAt());
     ctx.response().addCookie(s.cookies().create(Cookies.SESSION, token, session.expiresAt(),
@@ -603,7 +453,7 @@ final class AuthDomain {
         .filter(c -> !services.revocations().isRevoked(c.sid()));
   }
 
-  private Optional<RedirectTargets.Target> target(Settings s, String redirectUrl) {
+  Optional<RedirectTargets.Target> target(Settings s, String redirectUrl) {
     return redirectUrl == null || redirectUrl.isEmpty() ? Optional.empty()
         : s.redirects().parse(redirectUrl);
   }
@@ -638,7 +488,7 @@ final class AuthDomain {
             + "try again.", requestId(ctx));
   }
 
-  private void refuseTarget(RoutingContext ctx) {
+  void refuseTarget(RoutingContext ctx) {
     services.responses().badRequest(ctx.request(), requestId(ctx),
         "The address to return to is not a protected application.");
   }
@@ -652,13 +502,13 @@ final class AuthDomain {
         && !email.startsWith(".") && !email.endsWith(".") ? email : null;
   }
 
-  private static String param(RoutingContext ctx, String name) {
+  static String param(RoutingContext ctx, String name) {
     List<String> values = ctx.queryParam(name);
     // Two values for one parameter is ambiguous; refuse rather than pick one.
     return values.size() == 1 ? values.get(0) : values.isEmpty() ? null : "";
   }
 
-  private static String authorizeUrl(Settings s, String redirectUrl) {
+  static String authorizeUrl(Settings s, String redirectUrl) {
     return redirectUrl == null || redirectUrl.isEmpty() ? s.authUrl("/")
         : s.authUrl("/authorize?redirect_url=" + encode(redirectUrl));
   }
@@ -677,7 +527,7 @@ final class AuthDomain {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
-  private static String requestId(RoutingContext ctx) {
+  static String requestId(RoutingContext ctx) {
     return RequestIds.of(ctx.request());
   }
 }
