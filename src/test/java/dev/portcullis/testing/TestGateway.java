@@ -82,21 +82,42 @@ public final class TestGateway implements AutoCloseable {
       boolean watch) throws Exception {
     Vertx vertx = Vertx.vertx();
     RecordingUpstream upstream = new RecordingUpstream(vertx);
-    int port = freePort();
-    String yaml = template.replace("{port}", String.valueOf(port))
-        .replace("{data}", dir.resolve("data").toString())
-        .replace("{upstream}", String.valueOf(upstream.port()));
-    for (var e : extra.entrySet()) {
-      yaml = yaml.replace("{" + e.getKey() + "}", e.getValue());
+    // The port must be in the configuration before Portcullis binds it; between finding it
+    // free and binding it, another socket of the test run can take it. Then try another.
+    for (int attempt = 1; ; attempt++) {
+      int port = freePort();
+      String yaml = template.replace("{port}", String.valueOf(port))
+          .replace("{data}", dir.resolve("data").toString())
+          .replace("{upstream}", String.valueOf(upstream.port()));
+      for (var e : extra.entrySet()) {
+        yaml = yaml.replace("{" + e.getKey() + "}", e.getValue());
+      }
+      Path file = dir.resolve("portcullis.yaml");
+      Files.writeString(file, yaml);
+      PortcullisConfig config = new ConfigLoader().load(file);
+      MutableClock clock = MutableClock.startingNow();
+      NotifyingBuffer console = new NotifyingBuffer();
+      try {
+        Gateway gateway = Gateway.start(vertx, config, new Gateway.Options(clock,
+            new PrintStream(console, true, StandardCharsets.UTF_8), watch)).await();
+        return new TestGateway(vertx, gateway, clock, upstream, console, file);
+      } catch (Exception e) {
+        if (attempt >= 5 || !portTaken(e)) {
+          upstream.close();
+          vertx.close().await();
+          throw e;
+        }
+      }
     }
-    Path file = dir.resolve("portcullis.yaml");
-    Files.writeString(file, yaml);
-    PortcullisConfig config = new ConfigLoader().load(file);
-    MutableClock clock = MutableClock.startingNow();
-    NotifyingBuffer console = new NotifyingBuffer();
-    Gateway gateway = Gateway.start(vertx, config, new Gateway.Options(clock,
-        new PrintStream(console, true, StandardCharsets.UTF_8), watch)).await();
-    return new TestGateway(vertx, gateway, clock, upstream, console, file);
+  }
+
+  private static boolean portTaken(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A port that was free a moment ago; the gateway binds it right after. */
