@@ -73,7 +73,7 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   /** Requests under way get this long to finish when Portcullis is asked to stop. */
-  private static final java.time.Duration STOP_TIMEOUT = java.time.Duration.ofSeconds(10);
+  private static final java.time.Duration STOP_TIMEOUT = java.time.Duration.ofSeconds(15);
 
   private static void awaitQuietly(io.vertx.core.Future<Void> future,
       java.time.Duration timeout) {

@@ -419,7 +419,12 @@ final class AuthDomain {
     Settings s = settings.get();
     boolean console = s.config().identityProviders().stream()
         .anyMatch(p -> p.delivery() == Delivery.CONSOLE);
-    if (!console || outbox == null) {
+    // The outbox shows live PINs: only to a browser on this machine, as in the demo.
+    boolean local = ctx.request().remoteAddress() != null
+        && java.util.Optional.ofNullable(dev.portcullis.policy.Cidr.literal(
+            ctx.request().remoteAddress().hostAddress()))
+            .map(java.net.InetAddress::isLoopbackAddress).orElse(false);
+    if (!console || outbox == null || !local) {
       ctx.next();
       return;
     }

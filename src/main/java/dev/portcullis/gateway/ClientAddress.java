@@ -40,6 +40,9 @@ public final class ClientAddress {
     for (int i = chain.size() - 1; i >= 0; i--) {
       InetAddress hop = parse(chain.get(i));
       if (hop == null) {
+        // A trusted proxy wrote something that is no address: the client is unknown, so no
+        // ip rule can match, rather than the proxy being taken for the client.
+        client = null;
         break;
       }
       client = hop;

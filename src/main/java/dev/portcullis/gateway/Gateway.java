@@ -63,6 +63,8 @@ public final class Gateway {
   private static final Duration REVOCATION_REFRESH = Duration.ofSeconds(2);
   /** Time for a new connection to send its first request's headers; browsers need millis. */
   private static final Duration FIRST_REQUEST_DEADLINE = Duration.ofSeconds(15);
+  /** How long requests under way may take to finish when Portcullis stops. */
+  private static final Duration STOP_GRACE = Duration.ofSeconds(10);
   /** How often sessions due for a GitHub membership re-check are looked for. */
   private static final Duration RECHECK_POLL = Duration.ofSeconds(30);
   /** How often expired PINs and handoff codes are deleted. */
@@ -71,6 +73,7 @@ public final class Gateway {
   public static final int PINS_PER_EMAIL = 5;
   /** PIN requests per client address per window; an office behind one NAT address fits. */
   public static final int PINS_PER_CLIENT = 30;
+  /** The window both PIN limits count in: long enough to slow guessing, short for a typo. */
   public static final Duration PIN_WINDOW = Duration.ofMinutes(15);
 
   private final Vertx vertx;
@@ -129,7 +132,8 @@ public final class Gateway {
         });
   }
 
-  private record Opened(Store store, KeyRing keys, KeySealer sealer) {}
+  private record Opened(Store store, KeyRing keys, KeySealer sealer, Revocations revocations,
+      ServiceTokenVerifier serviceTokens) {}
 
   private static Opened openStore(PortcullisConfig config, Clock clock) throws Exception {
     DataDirectory data = DataDirectory.prepare(config.dataDir());
@@ -139,7 +143,12 @@ public final class Gateway {
       KeyRing keys = KeyRing.loadOrCreate(store, sealer, clock);
       LOG.atInfo().setMessage("signing key loaded").addKeyValue("kid", keys.signingKid())
           .addKeyValue("alg", "ES256").log();
-      return new Opened(store, keys, sealer);
+      // Loaded here, on a worker thread: the first reads of the store before anything listens.
+      Revocations revocations = new Revocations(store, clock);
+      revocations.refresh();
+      ServiceTokenVerifier serviceTokens = new ServiceTokenVerifier(store, clock);
+      serviceTokens.refresh();
+      return new Opened(store, keys, sealer, revocations, serviceTokens);
     } catch (Exception e) {
       store.close();
       throw e;
@@ -156,10 +165,8 @@ public final class Gateway {
     Settings initial = Settings.of(config, smtpMailer(vertx, config), providers);
     settings.set(initial);
     Pages pages = new Pages();
-    Revocations revocations = new Revocations(opened.store(), clock);
-    revocations.refresh();
-    ServiceTokenVerifier serviceTokens = new ServiceTokenVerifier(opened.store(), clock);
-    serviceTokens.refresh();
+    Revocations revocations = opened.revocations();
+    ServiceTokenVerifier serviceTokens = opened.serviceTokens();
     ConsoleOutbox outbox = new ConsoleOutbox(options.console(), clock);
     Services services = new Services(vertx, clock, opened.store(), opened.keys(),
         new Tokens(opened.keys(), clock, initial.issuer()), revocations,
@@ -481,6 +488,7 @@ public final class Gateway {
     return server.actualPort();
   }
 
+  /** The configuration in force now (it changes with reloads). */
   public PortcullisConfig config() {
     return settings.get().config();
   }
@@ -494,7 +502,8 @@ public final class Gateway {
       watcher.close();
     }
     PinMailer smtp = settings.get().smtpMailer();
-    return server.close()
+    // Requests under way get up to STOP_GRACE to finish; idle connections close at once.
+    return server.shutdown(STOP_GRACE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
         .compose(v -> whoami.close())
         .compose(v -> smtp == null ? Future.<Void>succeededFuture() : smtp.close())
         .compose(v -> services.forwarder().close())

@@ -154,7 +154,8 @@ final class Relays {
     LOG.atInfo().setMessage("relay").addKeyValue("request_id", requestId)
         .addKeyValue("app", app.name()).addKeyValue("relay", relay.path())
         .addKeyValue("outcome", "refused").addKeyValue("reason", code)
-        .addKeyValue("client", request.remoteAddress() == null ? "-"
+        // The socket's peer: a refusal can come before the client address is worked out.
+        .addKeyValue("peer", request.remoteAddress() == null ? "-"
             : request.remoteAddress().hostAddress()).log();
     services.responses().json(request, status, new JsonObject().put("error", code)
         .put("message", message).put("request_id", requestId));
