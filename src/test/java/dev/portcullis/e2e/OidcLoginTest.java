@@ -35,6 +35,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Sign-in through OpenID Connect against a real third-party OIDC server (mock-oauth2-server) on
@@ -457,28 +459,25 @@ class OidcLoginTest {
     expectNoSession();
   }
 
-  @Test
-  void aMalformedTokenAnswerIsRefused() throws Exception {
+  @ParameterizedTest(name = "token endpoint answers {0} {1}")
+  @CsvSource(delimiter = '|', value = {
+      "200 | <html>not json</html> | malformed-response",
+      "200 | []                    | malformed-response",
+      "200 | {}                    | malformed-response",
+      "503 | down                  | provider-error",
+      "401 | {}                    | token-invalid",
+  })
+  void aBadTokenAnswerIsRefusedWithoutASession(int status, String body, String code)
+      throws Exception {
     URI authorization = start(app("app.localhost"));
-    front.override("/corp/token", 200, "<html>not json</html>");
+    front.override("/corp/token", status, body);
 
     HttpResponse<String> back = callback(gateway.authUrl("/callback/corp?code=c&state="
         + enc(query(authorization, "state"))), "application/json");
 
     assertThat(back.statusCode()).isEqualTo(502);
-    assertThat(new JsonObject(back.body()).getString("error")).isEqualTo("malformed-response");
-  }
-
-  @Test
-  void aProviderAnsweringAnErrorStatusIsRefused() throws Exception {
-    URI authorization = start(app("app.localhost"));
-    front.override("/corp/token", 503, "down");
-
-    HttpResponse<String> back = callback(gateway.authUrl("/callback/corp?code=c&state="
-        + enc(query(authorization, "state"))), "application/json");
-
-    assertThat(back.statusCode()).isEqualTo(502);
-    assertThat(new JsonObject(back.body()).getString("error")).isEqualTo("provider-error");
+    assertThat(new JsonObject(back.body()).getString("error")).isEqualTo(code);
+    expectNoSession();
   }
 
   @Test
